@@ -1,0 +1,2 @@
+export { backward } from './backward.js';
+export { noGrad, enableGrad, isGradEnabled } from './grad_mode.js';

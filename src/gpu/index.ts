@@ -1,0 +1,5 @@
+export { acquireDevice, adoptDevice } from './device.js';
+export type { AcquiredDevice } from './device.js';
+export { Runtime } from './runtime.js';
+export type { DispatchSpec, UniformValue } from './runtime.js';
+export { sizeClass } from './pool.js';

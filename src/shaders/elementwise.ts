@@ -1,0 +1,92 @@
+/**
+ * One generator for every elementwise kernel: unary, binary, ternary, with NumPy broadcasting.
+ *
+ * The expression is WGSL over inputs named a, b, c, d of type T (f32, or vec4<f32> on the vectorised
+ * path) and the f32 uniforms alpha, beta (scalars such as `x.mul(2)` or an exponent). Constants are
+ * written as T(1.0) so the same expression serves both paths. Each thread walks a grid-stride loop, which
+ * lets a few workgroups cover any size (faster on CPU adapters, and never over the 65535 limit).
+ */
+import { kernel, at8, vec8, type BindingSpec } from './kernel.js';
+
+export const INPUT_NAMES = ['a', 'b', 'c', 'd'] as const;
+export const ELEMENTWISE_WG = 64;
+
+export interface ElementwiseSpec {
+  expr: string;
+  /** Per input: true when it is the output's shape and contiguous (indexed directly), false when broadcast. */
+  direct: boolean[];
+  /** Output rank (needed only when some input is broadcast). */
+  rank: number;
+  /** Vectorise over vec4 (all inputs direct and n % 4 === 0). */
+  vec4: boolean;
+  outType?: 'f32' | 'i32';
+  inTypes?: ('f32' | 'i32')[];
+}
+
+export function elementwiseWgsl(s: ElementwiseSpec): string {
+  const T = s.vec4 ? 'vec4<f32>' : 'f32';
+  const vt = (t: string) => (s.vec4 ? `vec4<${t}>` : t);
+  const n = s.direct.length;
+  const bindings: BindingSpec[] = s.direct.map((_, i) => ({ name: INPUT_NAMES[i], type: vt(s.inTypes?.[i] ?? 'f32'), access: 'read' }));
+  bindings.push({ name: 'out', type: vt(s.outType ?? 'f32'), access: 'read_write' });
+  const uniforms: [string, 'u32' | 'f32' | 'vec8u'][] = [['n', 'u32'], ['alpha', 'f32'], ['beta', 'f32']];
+  const broadcast = s.direct.some((d) => !d);
+  if (broadcast) {
+    uniforms.push(['shape', 'vec8u']);
+    s.direct.forEach((d, i) => !d && uniforms.push([`st_${INPUT_NAMES[i]}`, 'vec8u']));
+  }
+  const index: string[] = [];
+  if (broadcast) {
+    index.push('var rem = i;');
+    s.direct.forEach((d, i) => !d && index.push(`var o_${INPUT_NAMES[i]} = 0u;`));
+    for (let dim = s.rank - 1; dim >= 0; dim--) {
+      index.push(`{ let c = rem % ${at8('shape', dim)}; rem = rem / ${at8('shape', dim)};`);
+      s.direct.forEach((d, i) => !d && index.push(`  o_${INPUT_NAMES[i]} += c * ${at8(`st_${INPUT_NAMES[i]}`, dim)};`));
+      index.push('}');
+    }
+  }
+  const loads = s.direct.map((d, i) => {
+    const name = INPUT_NAMES[i];
+    const ty = s.inTypes?.[i] ?? 'f32';
+    const raw = `${name}[${d ? 'i' : `o_${name}`}]`;
+    return `let ${name}_ = ${ty === 'f32' ? raw : `${vt('f32')}(${raw})`};`;
+  });
+  const rename = s.direct.map((_, i) => `let ${INPUT_NAMES[i]} = ${INPUT_NAMES[i]}_;`);
+  const outT = s.outType ?? 'f32';
+  const result = outT === 'f32' ? `(${s.expr})` : `${vt(outT)}(${s.expr})`;
+  return kernel({
+    bindings,
+    uniforms,
+    workgroupSize: [ELEMENTWISE_WG],
+    prelude: `alias T = ${T};`,
+    body: `
+  let alpha = T(u.alpha); let beta = T(u.beta);
+  let count = ${s.vec4 ? 'u.n / 4u' : 'u.n'};
+  for (var i = gid.x; i < count; i += nwg.x * ${ELEMENTWISE_WG}u) {
+    ${index.join('\n    ')}
+    ${loads.join(' ')}
+    ${rename.join(' ')}
+    out[i] = ${result};
+  }`.replace(/^\s*\n/gm, ''),
+  });
+}
+
+/** Uniform values for a dispatch: n, alpha, beta, and shape/strides for broadcast inputs. */
+export function elementwiseUniforms(
+  outShape: readonly number[],
+  inputStrides: (readonly number[] | null)[],
+  alpha = 0,
+  beta = 0,
+): Record<string, number | number[]> {
+  const u: Record<string, number | number[]> = { n: outShape.reduce((p, d) => p * d, 1), alpha, beta };
+  if (inputStrides.some((s) => s)) {
+    u.shape = vec8(outShape);
+    inputStrides.forEach((s, i) => s && (u[`st_${INPUT_NAMES[i]}`] = vec8(s)));
+  }
+  return u;
+}
+
+/** Workgroup count for a grid-stride elementwise dispatch over `n` items. */
+export function elementwiseGroups(n: number, maxGroups: number): number {
+  return Math.max(1, Math.min(Math.ceil(n / ELEMENTWISE_WG), maxGroups));
+}

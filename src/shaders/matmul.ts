@@ -1,0 +1,144 @@
+/**
+ * Matrix multiplication C[b] = op(A[b]) · op(B[b]), op = identity or transpose, for 2-D and batched
+ * operands. The transposed variants let backward compute dA = dC·Bᵀ and dB = Aᵀ·dC straight from
+ * the stored operands, never materialising a transpose.
+ *
+ * Every thread accumulates a TM x TN block of C in registers (register blocking). Two schedules:
+ *  - 'tiled': a workgroup stages TILE x TK slices of A and B in workgroup memory (what discrete GPUs want);
+ *  - 'blocked': no workgroup memory, each thread streams its rows and columns (faster on CPU adapters
+ *    such as SwiftShader, where workgroup memory and barriers are emulated);
+ *  - 'naive': one thread per output, kept only as the benchmark baseline.
+ */
+import { kernel } from './kernel.js';
+
+export type MatmulVariant = 'tiled' | 'blocked' | 'naive';
+
+export interface MatmulSpec {
+  transA: boolean;
+  transB: boolean;
+  variant: MatmulVariant;
+}
+
+const TM = 4;
+const TN = 4;
+export const MATMUL_WG: Record<MatmulVariant, [number, number]> = { tiled: [16, 16], blocked: [8, 8], naive: [16, 16] };
+const TK = 16;
+
+const UNIFORMS: [string, 'u32'][] = [['M', 'u32'], ['N', 'u32'], ['K', 'u32'], ['sA', 'u32'], ['sB', 'u32']];
+
+/** Index helpers shared by all variants: element (row r, depth k) of A and (depth k, col c) of B. */
+function accessors(s: MatmulSpec): string {
+  const a = s.transA ? 'k * u.M + r' : 'r * u.K + k';
+  const b = s.transB ? 'c * u.K + k' : 'k * u.N + c';
+  return `
+fn idxA(base: u32, r: u32, k: u32) -> u32 { return base + ${a}; }
+fn idxB(base: u32, k: u32, c: u32) -> u32 { return base + ${b}; }`;
+}
+
+const STORE = `
+  for (var i = 0u; i < ${TM}u; i++) {
+    let r = row0 + i;
+    if (r >= u.M) { break; }
+    for (var j = 0u; j < ${TN}u; j++) {
+      let c = col0 + j;
+      if (c < u.N) { C[baseC + r * u.N + c] = acc[i][j]; }
+    }
+  }`;
+
+export function matmulWgsl(s: MatmulSpec): string {
+  const bindings = [
+    { name: 'A', type: 'f32', access: 'read' as const },
+    { name: 'B', type: 'f32', access: 'read' as const },
+    { name: 'C', type: 'f32', access: 'read_write' as const },
+  ];
+  const [wx, wy] = MATMUL_WG[s.variant];
+  const bases = `let bz = wid.z; let baseA = bz * u.sA; let baseB = bz * u.sB; let baseC = bz * u.M * u.N;`;
+  if (s.variant === 'naive') {
+    return kernel({
+      bindings, uniforms: UNIFORMS, workgroupSize: [wx, wy], prelude: accessors(s),
+      body: `
+  ${bases}
+  let c = gid.x; let r = gid.y;
+  if (r >= u.M || c >= u.N) { return; }
+  var sum = 0.0;
+  for (var k = 0u; k < u.K; k++) { sum += A[idxA(baseA, r, k)] * B[idxB(baseB, k, c)]; }
+  C[baseC + r * u.N + c] = sum;`,
+    });
+  }
+  if (s.variant === 'blocked') {
+    // Out-of-range rows/columns are clamped (valid addresses, results discarded at the store) so the
+    // inner loop carries no branches.
+    return kernel({
+      bindings, uniforms: UNIFORMS, workgroupSize: [wx, wy], prelude: accessors(s),
+      body: `
+  ${bases}
+  let col0 = gid.x * ${TN}u; let row0 = gid.y * ${TM}u;
+  if (row0 >= u.M || col0 >= u.N) { return; }
+  var acc: array<vec4<f32>, ${TM}>;
+  var rr: array<u32, ${TM}>;
+  var cc: array<u32, ${TN}>;
+  for (var i = 0u; i < ${TM}u; i++) { rr[i] = min(row0 + i, u.M - 1u); }
+  for (var j = 0u; j < ${TN}u; j++) { cc[j] = min(col0 + j, u.N - 1u); }
+  for (var k = 0u; k < u.K; k++) {
+    let bv = vec4<f32>(B[idxB(baseB, k, cc[0])], B[idxB(baseB, k, cc[1])], B[idxB(baseB, k, cc[2])], B[idxB(baseB, k, cc[3])]);
+    acc[0] += A[idxA(baseA, rr[0], k)] * bv;
+    acc[1] += A[idxA(baseA, rr[1], k)] * bv;
+    acc[2] += A[idxA(baseA, rr[2], k)] * bv;
+    acc[3] += A[idxA(baseA, rr[3], k)] * bv;
+  }
+  ${STORE}`,
+    });
+  }
+  const tileM = wy * TM;
+  const tileN = wx * TN;
+  const threads = wx * wy;
+  // Load order: consecutive threads read consecutive addresses of the stored (maybe transposed) operand.
+  const loadA = s.transA
+    ? `let kk = l / ${tileM}u; let m = l % ${tileM}u;`
+    : `let m = l / ${TK}u; let kk = l % ${TK}u;`;
+  const loadB = s.transB
+    ? `let nn = l / ${TK}u; let kk = l % ${TK}u;`
+    : `let kk = l / ${tileN}u; let nn = l % ${tileN}u;`;
+  return kernel({
+    bindings, uniforms: UNIFORMS, workgroupSize: [wx, wy],
+    prelude: `${accessors(s)}
+var<workgroup> As: array<f32, ${TK * tileM}>;
+var<workgroup> Bs: array<f32, ${TK * tileN}>;`,
+    body: `
+  ${bases}
+  let tileRow = wid.y * ${tileM}u; let tileCol = wid.x * ${tileN}u;
+  let row0 = tileRow + lid.y * ${TM}u; let col0 = tileCol + lid.x * ${TN}u;
+  var acc: array<vec4<f32>, ${TM}>;
+  for (var t = 0u; t < u.K; t += ${TK}u) {
+    for (var l = lix; l < ${TK * tileM}u; l += ${threads}u) {
+      ${loadA}
+      let r = tileRow + m; let k = t + kk;
+      As[kk * ${tileM}u + m] = select(0.0, A[idxA(baseA, min(r, u.M - 1u), min(k, u.K - 1u))], r < u.M && k < u.K);
+    }
+    for (var l = lix; l < ${TK * tileN}u; l += ${threads}u) {
+      ${loadB}
+      let c = tileCol + nn; let k = t + kk;
+      Bs[kk * ${tileN}u + nn] = select(0.0, B[idxB(baseB, min(k, u.K - 1u), min(c, u.N - 1u))], c < u.N && k < u.K);
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < ${TK}u; kk++) {
+      let ao = kk * ${tileM}u + lid.y * ${TM}u;
+      let bo = kk * ${tileN}u + lid.x * ${TN}u;
+      let bv = vec4<f32>(Bs[bo], Bs[bo + 1u], Bs[bo + 2u], Bs[bo + 3u]);
+      acc[0] += As[ao] * bv;
+      acc[1] += As[ao + 1u] * bv;
+      acc[2] += As[ao + 2u] * bv;
+      acc[3] += As[ao + 3u] * bv;
+    }
+    workgroupBarrier();
+  }
+  ${STORE}`,
+  });
+}
+
+/** Workgroup counts for C of shape [batch, M, N]. */
+export function matmulGroups(variant: MatmulVariant, M: number, N: number, batch: number): [number, number, number] {
+  const [wx, wy] = MATMUL_WG[variant];
+  const per = variant === 'naive' ? [1, 1] : [TN, TM];
+  return [Math.ceil(N / (wx * per[0])), Math.ceil(M / (wy * per[1])), batch];
+}

@@ -1,0 +1,49 @@
+/**
+ * Matrix products on the GPU: C = op(A)·op(B) for 2-D operands and batches of them (3-D, with a 2-D
+ * operand broadcast over the batch). Backward reuses the transposed-operand kernels:
+ *   dA = g·Bᵀ,  dB = Aᵀ·g      (with op = transpose folded into the kernel's indexing)
+ */
+import { Tensor } from '../tensor.js';
+import { runtime, matmulVariant } from '../context.js';
+import { fmt } from '../shape.js';
+import { matmulWgsl, matmulGroups } from '../../shaders/matmul.js';
+import { record, check } from './record.js';
+
+/** Batched product with optional transposes (an op of its own, so rules can use it). */
+export function mm(a: Tensor, b: Tensor, transA = false, transB = false, name = 'matmul'): Tensor {
+  check(name, a, 'first operand');
+  check(name, b, 'second operand');
+  const bad = (why: string) =>
+    new Error(`webgrad.${name}: cannot multiply ${fmt(a.shape)} by ${fmt(b.shape)}: ${why}`);
+  if (a.ndim < 2 || a.ndim > 3 || b.ndim < 2 || b.ndim > 3) throw bad('operands must be 2-D or 3-D (batched); reshape first');
+  const [M, Ka] = transA ? [a.shape[a.ndim - 1], a.shape[a.ndim - 2]] : [a.shape[a.ndim - 2], a.shape[a.ndim - 1]];
+  const [Kb, N] = transB ? [b.shape[b.ndim - 1], b.shape[b.ndim - 2]] : [b.shape[b.ndim - 2], b.shape[b.ndim - 1]];
+  if (Ka !== Kb) throw bad(`inner dimensions differ (${Ka} vs ${Kb}); the first operand's columns must equal the second's rows`);
+  const ba = a.ndim === 3 ? a.shape[0] : 1;
+  const bb = b.ndim === 3 ? b.shape[0] : 1;
+  if (ba !== bb && ba !== 1 && bb !== 1) throw bad(`batch sizes ${ba} and ${bb} differ`);
+  const batch = Math.max(ba, bb);
+  if (batch > 65535) throw bad(`batch ${batch} exceeds 65535`);
+  const outShape = a.ndim === 3 || b.ndim === 3 ? [batch, M, N] : [M, N];
+  const c = Tensor.empty(outShape);
+  const variant = matmulVariant();
+  if (M * N * batch > 0 && Ka === 0) {
+    runtime().write(c.buffer(name), new Float32Array(c.size)); // an empty inner dimension sums to zero
+  } else if (M * N * batch > 0) {
+    runtime().dispatch({
+      wgsl: matmulWgsl({ transA, transB, variant }),
+      buffers: { A: a.buffer(name), B: b.buffer(name), C: c.buffer(name) },
+      uniforms: { M, N, K: Ka, sA: ba === 1 ? 0 : M * Ka, sB: bb === 1 ? 0 : Ka * N },
+      workgroups: matmulGroups(variant, M, N, batch),
+    });
+  }
+  return record(c, name, [a, b], (g) => [
+    transA ? mm(b, g, transB, true) : mm(g, b, false, !transB),
+    transB ? mm(g, a, true, transA) : mm(a, g, !transA, false),
+  ]);
+}
+
+/** torch.matmul for 2-D and batched 3-D operands. */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  return mm(a, b, false, false, 'matmul');
+}

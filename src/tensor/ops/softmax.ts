@@ -1,0 +1,50 @@
+/**
+ * softmax / logSoftmax along a dimension, one kernel each over the last dimension (other dims are moved
+ * last and back).
+ *   softmax:    dx = y ⊙ (g − Σ_j g_j y_j)
+ *   logSoftmax: dx = g − exp(y) ⊙ Σ_j g_j
+ */
+import { Tensor } from '../tensor.js';
+import { runtime } from '../context.js';
+import { normDim } from '../shape.js';
+import { softmaxWgsl } from '../../shaders/softmax.js';
+import { grid } from '../../shaders/kernel.js';
+import { record, check } from './record.js';
+import { fused } from './elementwise.js';
+import { transpose } from './shape_ops.js';
+import { sum } from './reduce.js';
+
+function lastDim(name: string, x: Tensor, log: boolean): Tensor {
+  const C = x.ndim === 0 ? 1 : x.shape[x.ndim - 1];
+  const rows = C === 0 ? 0 : x.size / C;
+  const out = Tensor.empty(x.shape);
+  if (rows > 0) {
+    runtime().dispatch({
+      wgsl: softmaxWgsl(log),
+      buffers: { x: x.buffer(name), out: out.buffer(name) },
+      uniforms: { rows, C },
+      workgroups: grid(rows),
+    });
+  }
+  return out;
+}
+
+function make(name: string, log: boolean) {
+  return function op(x: Tensor, dim: number): Tensor {
+    check(name, x);
+    if (dim === undefined) throw new Error(`webgrad.${name}: dim is required (e.g. ${name}(-1))`);
+    const d = normDim(name, dim, x.ndim);
+    if (x.ndim > 0 && d !== x.ndim - 1) return transpose(op(transpose(x, d, -1), -1), d, -1);
+    const y = lastDim(name, x, log);
+    return record(y, name, [x], (g) => {
+      const dim = Math.max(x.ndim - 1, 0);
+      if (log) return [fused('a - exp(b) * c', g, y, sum(g, dim, true))];
+      const gy = fused('a * b', g, y);
+      const s = sum(gy, dim, true);
+      return [fused('b * (a - c)', g, y, s)];
+    });
+  };
+}
+
+export const softmax = make('softmax', false);
+export const logSoftmax = make('logSoftmax', true);

@@ -1,0 +1,240 @@
+/**
+ * Tensor: a shape, a dtype and a GPU storage, plus what autograd needs (requiresGrad, grad, and the
+ * record `node` left by the op that produced it). Data leaves the GPU only through toArray()/item().
+ */
+import { runtime } from './context.js';
+import { numel, fmt, type Shape } from './shape.js';
+import * as ops from './ops/index.js';
+import type { GeluOptions, Scalar } from './ops/index.js';
+
+export type DType = 'float32' | 'int32';
+export type TensorLike = Tensor | number;
+
+/** GPU memory shared by a tensor and its reshaped views. */
+export interface Storage {
+  buffer: GPUBuffer;
+  bytes: number;
+  refs: number;
+}
+
+/** What an op leaves on its output for the backward walk: inputs and the gradient rule. */
+export interface TapeNode {
+  op: string;
+  inputs: readonly TensorLike[];
+  /** Given dL/d(out), return dL/d(input) for each input (null where none); shapes may be broadcast. */
+  backward: (grad: Tensor) => (Tensor | null)[];
+}
+
+// ---- bookkeeping shared by every tensor (memory stats, grad mode, collection scopes) ----
+const live = { tensors: 0, storages: new Set<Storage>() };
+let gradEnabled = true;
+const scopes: Tensor[][] = [];
+let backwardHook: ((root: Tensor, grad: Tensor | null) => void) | null = null;
+
+function releaseStorage(s: Storage): void {
+  if (--s.refs === 0) {
+    live.storages.delete(s);
+    runtime().release(s.buffer);
+  }
+}
+const finalizer =
+  typeof FinalizationRegistry !== 'undefined' ? new FinalizationRegistry<Storage>((s) => { live.tensors--; releaseStorage(s); }) : null;
+
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+export function setGradEnabled(on: boolean): boolean {
+  const prev = gradEnabled;
+  gradEnabled = on;
+  return prev;
+}
+/** Run fn and return the tensors it created (used by autograd to free a rule's temporaries). */
+export function collect<T>(fn: () => T): { result: T; created: Tensor[] } {
+  scopes.push([]);
+  try {
+    const result = fn();
+    return { result, created: scopes[scopes.length - 1] };
+  } finally {
+    scopes.pop();
+  }
+}
+/** Installed by the package entry point: the autograd walk that Tensor.backward() runs. */
+export function setBackwardHook(fn: typeof backwardHook): void {
+  backwardHook = fn;
+}
+export function liveMemory(): { tensors: number; bytes: number } {
+  let bytes = 0;
+  for (const s of live.storages) bytes += s.bytes;
+  return { tensors: live.tensors, bytes };
+}
+
+export class Tensor {
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  grad: Tensor | null = null;
+  /** The record of the op that made this tensor (null for leaves and for results computed without grad). */
+  node: TapeNode | null = null;
+  private _requiresGrad = false;
+  private storage: Storage | null;
+  private releasedBy: string | null = null;
+  private _kept = false;
+
+  constructor(storage: Storage, shape: Shape, dtype: DType = 'float32') {
+    this.storage = storage;
+    this.shape = Object.freeze([...shape]);
+    this.dtype = dtype;
+    storage.refs++;
+    live.storages.add(storage);
+    live.tensors++;
+    finalizer?.register(this, storage, this);
+    scopes[scopes.length - 1]?.push(this);
+  }
+
+  /** A new tensor of `shape` backed by freshly allocated (uninitialised) GPU memory. */
+  static empty(shape: Shape, dtype: DType = 'float32'): Tensor {
+    const bytes = numel(shape) * 4;
+    return new Tensor({ buffer: runtime().alloc(bytes), bytes, refs: 0 }, shape, dtype);
+  }
+
+  get size(): number {
+    return numel(this.shape);
+  }
+  get ndim(): number {
+    return this.shape.length;
+  }
+  get isLeaf(): boolean {
+    return this.node === null;
+  }
+  get disposed(): boolean {
+    return this.storage === null;
+  }
+  get requiresGrad(): boolean {
+    return this._requiresGrad;
+  }
+  set requiresGrad(v: boolean) {
+    if (!v && this.node) throw new Error('webgrad: requiresGrad can only be cleared on leaf tensors; use detach() for a non-leaf');
+    if (v && this.dtype !== 'float32') throw new Error(`webgrad: only float32 tensors can require gradients (this one is ${this.dtype})`);
+    this._requiresGrad = v;
+  }
+  /** @internal set by ops on outputs that carry a tape record. */
+  markRequiresGrad(): void {
+    this._requiresGrad = true;
+  }
+
+  /** The GPU buffer; `op` names who wants it, for the error on use after dispose. */
+  buffer(op = 'use'): GPUBuffer {
+    if (!this.storage) {
+      const why = this.releasedBy
+        ? `it was an intermediate of a finished ${this.releasedBy}, whose memory webgrad releases to keep training loops flat. ` +
+          'Read it before backward(), compute it under wg.noGrad(), or call .keep() on it before backward()'
+        : 'it was disposed';
+      throw new Error(`webgrad.${op}: tensor of shape ${fmt(this.shape)} cannot be used: ${why}.`);
+    }
+    return this.storage.buffer;
+  }
+  /** @internal a new tensor of another shape over the same storage (reshape). */
+  view(shape: Shape): Tensor {
+    this.buffer('reshape');
+    return new Tensor(this.storage!, shape, this.dtype);
+  }
+  /** Share this tensor's storage (used by optimizers and checkpoints to address parameters). */
+  get storageBytes(): number {
+    return this.storage?.bytes ?? 0;
+  }
+
+  /** Copy the data to the CPU. The only way data leaves the GPU. */
+  async toArray(): Promise<Float32Array | Int32Array> {
+    const buf = await runtime().read(this.buffer('toArray'), this.size * 4);
+    return this.dtype === 'int32' ? new Int32Array(buf) : new Float32Array(buf);
+  }
+  /** Nested JS arrays in the tensor's shape. */
+  async tolist(): Promise<unknown> {
+    const flat = Array.from(await this.toArray());
+    const build = (dim: number, off: number): unknown => {
+      if (dim === this.shape.length) return flat[off];
+      const stride = numel(this.shape.slice(dim + 1));
+      return Array.from({ length: this.shape[dim] }, (_, i) => build(dim + 1, off + i * stride));
+    };
+    return build(0, 0);
+  }
+  async item(): Promise<number> {
+    if (this.size !== 1) throw new Error(`webgrad.item: only one-element tensors can be converted to a number (shape ${fmt(this.shape)})`);
+    return (await this.toArray())[0];
+  }
+
+  /** Free the GPU memory now. Idempotent. */
+  dispose(): void {
+    this.release(null);
+  }
+  /** @internal release with a reason shown if the tensor is used later. */
+  release(reason: string | null): void {
+    if (!this.storage) return;
+    finalizer?.unregister(this);
+    live.tensors--;
+    releaseStorage(this.storage);
+    this.storage = null;
+    this.releasedBy = reason;
+    this.node = null;
+  }
+  /** Exempt this intermediate from the release that follows backward(). */
+  keep(): this {
+    this._kept = true;
+    return this;
+  }
+  get kept(): boolean {
+    return this._kept;
+  }
+
+  /** A tensor sharing this data with no tape history. */
+  detach(): Tensor {
+    return this.view(this.shape);
+  }
+
+  /** Reverse-mode autodiff from this tensor (see src/autograd). */
+  backward(grad: Tensor | null = null): void {
+    if (!backwardHook) throw new Error('webgrad: autograd is not loaded; import webgrad from its package entry point');
+    backwardHook(this, grad);
+  }
+
+  toString(): string {
+    return `Tensor(shape=${fmt(this.shape)}, dtype=${this.dtype}${this.requiresGrad ? ', requiresGrad' : ''})`;
+  }
+
+  // ---- op methods (declared in ./ops) ----
+  add(o: TensorLike): Tensor { return ops.add(this, o); }
+  sub(o: TensorLike): Tensor { return ops.sub(this, o); }
+  mul(o: TensorLike): Tensor { return ops.mul(this, o); }
+  div(o: TensorLike): Tensor { return ops.div(this, o); }
+  pow(p: Scalar): Tensor { return ops.pow(this, p); }
+  maximum(o: TensorLike): Tensor { return ops.maximum(this, o); }
+  minimum(o: TensorLike): Tensor { return ops.minimum(this, o); }
+  neg(): Tensor { return ops.neg(this); }
+  exp(): Tensor { return ops.exp(this); }
+  log(): Tensor { return ops.log(this); }
+  sqrt(): Tensor { return ops.sqrt(this); }
+  abs(): Tensor { return ops.abs(this); }
+  relu(): Tensor { return ops.relu(this); }
+  tanh(): Tensor { return ops.tanh(this); }
+  sigmoid(): Tensor { return ops.sigmoid(this); }
+  gelu(o?: GeluOptions): Tensor { return ops.gelu(this, o); }
+  square(): Tensor { return ops.mul(this, this); }
+  clamp(min: number | null, max: number | null = null): Tensor { return ops.clamp(this, min, max); }
+  gt(o: TensorLike): Tensor { return ops.gt(this, o); }
+  lt(o: TensorLike): Tensor { return ops.lt(this, o); }
+  ge(o: TensorLike): Tensor { return ops.ge(this, o); }
+  le(o: TensorLike): Tensor { return ops.le(this, o); }
+  eq(o: TensorLike): Tensor { return ops.eq(this, o); }
+  matmul(o: Tensor): Tensor { return ops.matmul(this, o); }
+  transpose(d0: number, d1: number): Tensor { return ops.transpose(this, d0, d1); }
+  get T(): Tensor { return ops.transpose(this, -2, -1); }
+  reshape(shape: Shape): Tensor { return ops.reshape(this, shape); }
+  flatten(startDim = 0): Tensor { return ops.flatten(this, startDim); }
+  expand(shape: Shape): Tensor { return ops.expand(this, shape); }
+  sum(dim?: number | number[] | null, keepdim = false): Tensor { return ops.sum(this, dim, keepdim); }
+  mean(dim?: number | number[] | null, keepdim = false): Tensor { return ops.mean(this, dim, keepdim); }
+  max(dim?: number, keepdim = false): Tensor { return ops.max(this, dim, keepdim); }
+  argmax(dim?: number, keepdim = false): Tensor { return ops.argmax(this, dim, keepdim); }
+  softmax(dim: number): Tensor { return ops.softmax(this, dim); }
+  logSoftmax(dim: number): Tensor { return ops.logSoftmax(this, dim); }
+  clone(): Tensor { return ops.clone(this); }
+}
