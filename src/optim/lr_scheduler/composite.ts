@@ -112,8 +112,9 @@ export class SequentialLR extends CompositeScheduler {
  * Step several schedulers together; since each multiplies the current lr (chainable form), their
  * factors compose:  eta_t = eta_0 * prod_k f_k(t)  for multiplicative schedules.
  *
- * Example: ConstantLR(factor 0.1, 2 steps) with ExponentialLR(gamma 0.9) on lr 1 gives
- * 0.09, 0.081, 0.729, 0.6561, ...  https://pytorch.org/docs/1.13/generated/torch.optim.lr_scheduler.ChainedScheduler.html
+ * Example: ConstantLR(factor 0.1, totalIters 2) with ExponentialLR(gamma 0.9) on lr 1 gives
+ * 0.1, 0.09, 0.81, 0.729, ... (what torch 1.13 computes; its docs print the list shifted by one step).
+ * https://pytorch.org/docs/1.13/generated/torch.optim.lr_scheduler.ChainedScheduler.html
  */
 export class ChainedScheduler extends CompositeScheduler {
   constructor(schedulers: LRScheduler[]) {

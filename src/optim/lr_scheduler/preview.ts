@@ -23,13 +23,14 @@ export interface PreviewOptions {
  * `scheduler.step()`). Groups carry `momentum: 0.9` so momentum-cycling schedules work.
  */
 export function previewSchedule(makeScheduler: (optimizer: SchedulableOptimizer) => LRScheduler, options: PreviewOptions): number[][] {
-  const { steps, lr = 1, group = { momentum: 0.9 } } = options ?? ({} as PreviewOptions);
+  const o = options ?? ({} as PreviewOptions);
+  const { steps, lr = 1, group = { momentum: 0.9 } } = o;
   checkInteger('previewSchedule', 'steps', steps, 0, 'pass how many optimizer steps to show, e.g. { steps: 500 }');
-  const groups = options.groups ?? (Array.isArray(lr) ? lr.length : 1);
+  const groups = o.groups ?? (Array.isArray(lr) ? lr.length : 1);
   checkInteger('previewSchedule', 'groups', groups, 1, 'pass the number of param groups, e.g. { groups: 1 }');
   const lrs = Array.isArray(lr) ? lr : new Array<number>(groups).fill(lr);
   if (lrs.length !== groups) fail('previewSchedule', 'lr', `has ${lrs.length} values for ${groups} groups`, 'pass one lr, or one per group');
-  const optimizer: SchedulableOptimizer = { paramGroups: lrs.map((v) => ({ ...structuredCopy(group), lr: v })) };
+  const optimizer: SchedulableOptimizer = { paramGroups: lrs.map((v) => ({ ...copyOptions(group), lr: v })) };
   const scheduler = makeScheduler(optimizer);
   if (scheduler.optimizer !== optimizer) {
     fail('previewSchedule', 'makeScheduler', 'returned a scheduler on another optimizer', 'build the scheduler on the optimizer it is given: (opt) => new StepLR(opt, { stepSize: 100 })');
@@ -42,6 +43,6 @@ export function previewSchedule(makeScheduler: (optimizer: SchedulableOptimizer)
   return out;
 }
 
-function structuredCopy(o: Record<string, unknown>): Record<string, unknown> {
+function copyOptions(o: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Array.isArray(v) ? [...v] : v]));
 }
