@@ -68,7 +68,8 @@ export {
   Tensor, tensor, zeros, ones, full, arange, randn, rand, uniform, manualSeed, Generator,
   add, sub, mul, div, neg, pow, exp, log, sqrt, abs, relu, tanh, sigmoid, gelu, clamp, maximum, minimum,
   gt, lt, ge, le, eq, matmul, transpose, reshape, flatten, expand, sum, mean, max, argmax, softmax, logSoftmax, clone,
-  setMatmulVariant, fused,
+  setMatmulVariant, matmulVariant, fused, mm,
 } from './tensor/index.js';
 export type { DType, TensorLike, Shape } from './tensor/index.js';
 export { noGrad, enableGrad, isGradEnabled } from './autograd/index.js';
+export * as nn from './nn/index.js';

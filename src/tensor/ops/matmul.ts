@@ -6,7 +6,7 @@
 import { Tensor } from '../tensor.js';
 import { runtime, matmulVariant } from '../context.js';
 import { fmt } from '../shape.js';
-import { matmulWgsl, matmulGroups } from '../../shaders/matmul.js';
+import { matmulWgsl, matmulGroups, vec4Ok, chooseBlock, type MatmulSpec } from '../../shaders/matmul.js';
 import { record, check } from './record.js';
 
 /** Batched product with optional transposes (an op of its own, so rules can use it). */
@@ -27,14 +27,16 @@ export function mm(a: Tensor, b: Tensor, transA = false, transB = false, name = 
   const outShape = a.ndim === 3 || b.ndim === 3 ? [batch, M, N] : [M, N];
   const c = Tensor.empty(outShape);
   const variant = matmulVariant();
+  const vec4 = vec4Ok(M, N, Ka, transA, transB);
+  const spec: MatmulSpec = { transA, transB, variant, vec4, block: chooseBlock(M, N, batch) };
   if (M * N * batch > 0 && Ka === 0) {
     runtime().write(c.buffer(name), new Float32Array(c.size)); // an empty inner dimension sums to zero
   } else if (M * N * batch > 0) {
     runtime().dispatch({
-      wgsl: matmulWgsl({ transA, transB, variant }),
+      wgsl: matmulWgsl(spec),
       buffers: { A: a.buffer(name), B: b.buffer(name), C: c.buffer(name) },
       uniforms: { M, N, K: Ka, sA: ba === 1 ? 0 : M * Ka, sB: bb === 1 ? 0 : Ka * N },
-      workgroups: matmulGroups(variant, M, N, batch),
+      workgroups: matmulGroups(spec, M, N, batch),
     });
   }
   return record(c, name, [a, b], (g) => [
