@@ -4,3 +4,4 @@ export * from './create.js';
 export * from './shape.js';
 export * from './ops/index.js';
 export { setRuntime, runtime, hasRuntime, setMatmulVariant, matmulVariant } from './context.js';
+export { save, load } from './checkpoint.js';

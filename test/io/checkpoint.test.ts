@@ -1,0 +1,68 @@
+import { describe, it, expect, beforeAll } from 'vitest';
+import * as wg from '../../src/index.js';
+
+const bits = (a: Float32Array | Int32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+
+describe('checkpoints (wg.save / wg.load)', () => {
+  beforeAll(async () => {
+    await wg.init();
+  });
+
+  it('round-trips a nested structure bit for bit, tensors and JSON alike', async () => {
+    const special = new Float32Array([0, -0, NaN, Infinity, -Infinity, 1e-45, 3.4028234663852886e38, Math.fround(0.1)]);
+    const a = wg.tensor(special, [2, 4]);
+    const idx = wg.tensor(new Int32Array([-5, 0, 7, 2147483647]), [4]);
+    const empty = wg.zeros([0, 3]);
+    const value = {
+      model: { '0.weight': a, '0.bias': wg.randn([3], { seed: 1 }) },
+      optim: { state: { 0: { step: 3, m: idx } }, paramGroups: [{ params: [0], lr: 0.1, betas: [0.9, 0.999] }] },
+      sched: { lastEpoch: 7, best: Infinity, minLrs: [-Infinity], note: 'x', flag: true, nothing: null },
+      shared: [a, a],
+      empty,
+    };
+    const bytes = await wg.save(value);
+    const back = (await wg.load(bytes)) as typeof value;
+    expect(bits((await back.model['0.weight'].toArray()) as Float32Array)).toEqual(bits(special));
+    expect(back.model['0.weight'].shape).toEqual([2, 4]);
+    expect(back.optim.state[0].m.dtype).toBe('int32');
+    expect(Array.from(await back.optim.state[0].m.toArray())).toEqual([-5, 0, 7, 2147483647]);
+    expect(back.optim.paramGroups).toEqual([{ params: [0], lr: 0.1, betas: [0.9, 0.999] }]);
+    expect(back.sched).toEqual({ lastEpoch: 7, best: Infinity, minLrs: [-Infinity], note: 'x', flag: true, nothing: null });
+    expect(back.shared[0]).toBe(back.shared[1]); // one tensor stored once, shared again on load
+    expect(back.empty.shape).toEqual([0, 3]);
+    expect(Array.from(await back.model['0.bias'].toArray())).toEqual(Array.from(await value.model['0.bias'].toArray()));
+  });
+
+  it('writes a safetensors layout (8-byte header length, JSON header, data)', async () => {
+    const bytes = await wg.save({ w: wg.tensor([1, 2, 3]) });
+    const n = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
+    expect(header.w).toEqual({ dtype: 'F32', shape: [3], data_offsets: [0, 12] });
+    expect((8 + n) % 8).toBe(0);
+    expect(Array.from(new Float32Array(bytes.slice(8 + n).buffer))).toEqual([1, 2, 3]);
+    expect(typeof header.__metadata__.webgrad).toBe('string');
+  });
+
+  it('rejects corrupt input with a clear error', async () => {
+    const good = await wg.save({ w: wg.tensor([1, 2, 3, 4]) });
+    await expect(wg.load(new Uint8Array(3))).rejects.toThrow(/not a valid webgrad checkpoint/);
+    await expect(wg.load(good.slice(0, good.length - 4))).rejects.toThrow(/data offsets/);
+    const badLen = good.slice();
+    new DataView(badLen.buffer).setBigUint64(0, 1n << 40n, true);
+    await expect(wg.load(badLen)).rejects.toThrow(/header length/);
+    const badJson = good.slice();
+    badJson[9] = 0x7b; // '{{' is not JSON
+    badJson[8] = 0x7b;
+    await expect(wg.load(badJson)).rejects.toThrow(/not JSON/);
+    const noMeta = new TextEncoder().encode('{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}');
+    const raw = new Uint8Array(8 + noMeta.length + 4);
+    new DataView(raw.buffer).setBigUint64(0, BigInt(noMeta.length), true);
+    raw.set(noMeta, 8);
+    await expect(wg.load(raw)).rejects.toThrow(/__metadata__/);
+  });
+
+  it('refuses values it cannot represent', async () => {
+    await expect(wg.save({ f: () => 1 })).rejects.toThrow(/cannot serialise/);
+    await expect(wg.save({ m: new Map() })).rejects.toThrow(/Maps are not supported/);
+  });
+});
