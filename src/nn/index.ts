@@ -1,0 +1,16 @@
+/**
+ * nn: modules and layers, functional losses and activations, initialisation, data loading.
+ *   import * as wg from 'webgrad';  new wg.nn.Linear(784, 128); wg.nn.functional.crossEntropy(logits, y);
+ */
+export { Module, Parameter, isParameter } from './module.js';
+export type { LoadResult, StateValue } from './module.js';
+export { Linear, Sequential, ReLU, Tanh, Sigmoid, GELU, Dropout, Flatten, Identity } from './layers.js';
+export type { LinearOptions } from './layers.js';
+export * as functional from './functional.js';
+export * as init from './init.js';
+export * as utils from './utils.js';
+export { DataLoader } from './data.js';
+export type { Dataset, DataLoaderOptions } from './data.js';
+export { loadMnist } from './mnist.js';
+export type { Mnist, MnistSplit, LoadMnistOptions } from './mnist.js';
+export { parseIdx, gunzip } from './idx.js';

@@ -1,0 +1,173 @@
+/**
+ * Module: the base class of layers and models, as torch.nn.Module, without registration calls.
+ * A module's parameters and children are found by looking at its own properties:
+ *  - a Tensor made with nn.Parameter(), or any leaf tensor with requiresGrad, is a parameter;
+ *  - a Module is a child, an array of Modules is a list of children (named key.0, key.1, ...).
+ * Names follow torch: `0.weight`, `layers.1.bias`. Properties are visited in creation order (JavaScript
+ * puts integer-like keys such as Sequential's '0', '1' first), and a tensor reached twice (shared
+ * weights) is listed once, under its first name, as torch does. Private (#) fields are not seen.
+ */
+import { Tensor, runtime, fmt, sameShape } from '../tensor/index.js';
+
+const parameterSet = new WeakSet<Tensor>();
+
+/**
+ * torch.nn.Parameter: mark a tensor as a parameter (sets requiresGrad) and return it. A parameter stays
+ * one even when requiresGrad is later switched off (frozen), so it keeps its place in stateDict().
+ */
+export function Parameter(t: Tensor, requiresGrad = true): Tensor {
+  if (!(t instanceof Tensor)) throw new Error('webgrad.nn.Parameter: expected a Tensor');
+  if (!t.isLeaf) throw new Error('webgrad.nn.Parameter: the tensor has a tape record (it was computed from others); pass t.detach()');
+  t.requiresGrad = requiresGrad;
+  parameterSet.add(t);
+  return t;
+}
+
+export function isParameter(v: unknown): v is Tensor {
+  return v instanceof Tensor && !v.disposed && (parameterSet.has(v) || (v.isLeaf && v.requiresGrad));
+}
+
+export interface LoadResult {
+  missingKeys: string[];
+  unexpectedKeys: string[];
+}
+
+/** A value for loadStateDict: a tensor, or flat row-major data of the right length. */
+export type StateValue = Tensor | Float32Array | Int32Array | readonly number[];
+
+export abstract class Module {
+  /** true after train() (the default), false after eval(); layers such as Dropout read it. */
+  training = true;
+
+  abstract forward(input: Tensor, ...rest: any[]): Tensor;
+
+  /** Shorthand for forward (torch's module(x)). */
+  call(input: Tensor, ...rest: any[]): Tensor {
+    return this.forward(input, ...rest);
+  }
+
+  /** Direct children with their property names. */
+  namedChildren(): [string, Module][] {
+    const out: [string, Module][] = [];
+    for (const [key, v] of Object.entries(this)) {
+      if (v instanceof Module) out.push([key, v]);
+      else if (Array.isArray(v)) v.forEach((m, i) => m instanceof Module && out.push([`${key}.${i}`, m]));
+    }
+    return out;
+  }
+  children(): Module[] {
+    return this.namedChildren().map(([, m]) => m);
+  }
+  /** This module and all below it, depth first, with dotted names ('' for this one). */
+  namedModules(prefix = ''): [string, Module][] {
+    const out: [string, Module][] = [[prefix, this]];
+    for (const [name, m] of this.namedChildren()) out.push(...m.namedModules(prefix ? `${prefix}.${name}` : name));
+    return out;
+  }
+  modules(): Module[] {
+    return this.namedModules().map(([, m]) => m);
+  }
+
+  /** Parameters with torch's dotted names, e.g. ['0.weight', t], each tensor once. */
+  namedParameters(): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    const seen = new Set<Tensor>();
+    const add = (name: string, t: Tensor) => {
+      if (!seen.has(t)) out.push([name, t]);
+      seen.add(t);
+    };
+    for (const [prefix, m] of this.namedModules()) {
+      const dotted = (key: string) => (prefix ? `${prefix}.${key}` : key);
+      for (const [key, v] of Object.entries(m)) {
+        if (isParameter(v)) add(dotted(key), v);
+        else if (Array.isArray(v)) v.forEach((p, i) => isParameter(p) && add(dotted(`${key}.${i}`), p));
+      }
+    }
+    return out;
+  }
+  parameters(): Tensor[] {
+    return this.namedParameters().map(([, p]) => p);
+  }
+
+  /** Set training mode here and in every child; returns this. */
+  train(mode = true): this {
+    for (const m of this.modules()) m.training = mode;
+    return this;
+  }
+  /** Evaluation mode (Dropout becomes the identity); same as train(false). */
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** Drop every parameter's gradient (setToNone, torch's default) or fill it with zeros. */
+  zeroGrad({ setToNone = true }: { setToNone?: boolean } = {}): void {
+    for (const p of this.parameters()) {
+      if (!p.grad) continue;
+      if (setToNone) {
+        p.grad.dispose();
+        p.grad = null;
+      } else {
+        runtime().write(p.grad.buffer('zeroGrad'), new Float32Array(p.grad.size));
+      }
+    }
+  }
+
+  /**
+   * { name: parameter } in namedParameters() order. The values are the parameters themselves, not
+   * copies (torch's are detached aliases of the same storage too): clone() one to keep a snapshot,
+   * and do not dispose them.
+   */
+  stateDict(): Record<string, Tensor> {
+    return Object.fromEntries(this.namedParameters());
+  }
+
+  /**
+   * Copy values into the existing parameter buffers (no reallocation: optimizers that hold the
+   * parameters see the new values). With strict (the default) the keys must match exactly.
+   */
+  loadStateDict(sd: Record<string, StateValue>, { strict = true }: { strict?: boolean } = {}): LoadResult {
+    const own = this.namedParameters();
+    const names = new Set(own.map(([n]) => n));
+    const missingKeys = own.map(([n]) => n).filter((n) => !(n in sd));
+    const unexpectedKeys = Object.keys(sd).filter((k) => !names.has(k));
+    const who = `webgrad.nn.${this.constructor.name}.loadStateDict`;
+    if (strict && (missingKeys.length || unexpectedKeys.length)) {
+      const parts = [];
+      if (missingKeys.length) parts.push(`missing keys: ${missingKeys.join(', ')}`);
+      if (unexpectedKeys.length) parts.push(`unexpected keys: ${unexpectedKeys.join(', ')}`);
+      throw new Error(`${who}: ${parts.join('; ')} (the model has ${[...names].join(', ')}); pass { strict: false } to load the matching keys only`);
+    }
+    // Check everything before writing anything, so a failed load leaves the model unchanged.
+    const plan = own.filter(([n]) => n in sd).map(([n, p]) => {
+      const v = sd[n];
+      if (v instanceof Tensor) {
+        if (!sameShape(v.shape, p.shape)) throw new Error(`${who}: '${n}' has shape ${fmt(v.shape)} in the state dict but ${fmt(p.shape)} in the model`);
+        if (v.dtype !== p.dtype) throw new Error(`${who}: '${n}' is ${v.dtype} in the state dict but ${p.dtype} in the model`);
+        v.buffer('loadStateDict');
+      } else if (v?.length !== p.size) {
+        throw new Error(`${who}: '${n}' has ${v?.length} values in the state dict but the parameter ${fmt(p.shape)} holds ${p.size}`);
+      }
+      return [p, v] as const;
+    });
+    const rt = runtime();
+    for (const [p, v] of plan) {
+      if (v instanceof Tensor) {
+        if (v !== p) rt.copy(v.buffer('loadStateDict'), p.buffer('loadStateDict'), p.size * 4);
+      } else {
+        rt.write(p.buffer('loadStateDict'), p.dtype === 'int32' ? Int32Array.from(v) : v instanceof Float32Array ? v : Float32Array.from(v));
+      }
+    }
+    return { missingKeys, unexpectedKeys };
+  }
+
+  toString(): string {
+    const kids = this.namedChildren();
+    if (!kids.length) return `${this.constructor.name}(${this.extraRepr()})`;
+    const inner = kids.map(([n, m]) => `  (${n}): ${String(m).replace(/\n/g, '\n  ')}`).join('\n');
+    return `${this.constructor.name}(\n${inner}\n)`;
+  }
+  /** Shown inside the parentheses of toString() (torch's extra_repr). */
+  protected extraRepr(): string {
+    return '';
+  }
+}
