@@ -144,7 +144,10 @@ export class Runtime {
 
   /** Submit the open batch, if any. */
   flush(): void {
-    if (!this.encoder) return;
+    if (!this.encoder) {
+      this.pool.afterSubmit(); // nothing unsubmitted can reference the quarantined buffers
+      return;
+    }
     this.device.queue.submit([this.encoder.finish()]);
     this.encoder = null;
     this.pending = 0;
