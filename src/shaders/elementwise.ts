@@ -5,6 +5,9 @@
  * path) and the f32 uniforms alpha, beta (scalars such as `x.mul(2)` or an exponent). Constants are
  * written as T(1.0) so the same expression serves both paths. Each thread walks a grid-stride loop, which
  * lets a few workgroups cover any size (faster on CPU adapters, and never over the 65535 limit).
+ * When every input and the output are i32 (copies: clone, transpose, expand of int32 tensors), T is i32
+ * so values beyond 2^24 are not rounded through f32. `f32_inf()` and `f32_nan()` give the IEEE specials,
+ * which WGSL cannot write as constants but ops need where the builtins are undefined (log(0), pow(0, -1)).
  */
 import { kernel, at8, vec8, type BindingSpec } from './kernel.js';
 
@@ -23,8 +26,13 @@ export interface ElementwiseSpec {
   inTypes?: ('f32' | 'i32')[];
 }
 
+const SPECIALS = `fn f32_inf() -> f32 { var bits = 0x7f800000u; return bitcast<f32>(bits); }
+fn f32_nan() -> f32 { var bits = 0x7fc00000u; return bitcast<f32>(bits); }`;
+
 export function elementwiseWgsl(s: ElementwiseSpec): string {
-  const T = s.vec4 ? 'vec4<f32>' : 'f32';
+  const ints = s.outType === 'i32' && s.direct.length > 0 && s.direct.every((_, i) => s.inTypes?.[i] === 'i32');
+  const S = ints ? 'i32' : 'f32';
+  const T = s.vec4 ? `vec4<${S}>` : S;
   const vt = (t: string) => (s.vec4 ? `vec4<${t}>` : t);
   const n = s.direct.length;
   const bindings: BindingSpec[] = s.direct.map((_, i) => ({ name: INPUT_NAMES[i], type: vt(s.inTypes?.[i] ?? 'f32'), access: 'read' }));
@@ -49,18 +57,18 @@ export function elementwiseWgsl(s: ElementwiseSpec): string {
     const name = INPUT_NAMES[i];
     const ty = s.inTypes?.[i] ?? 'f32';
     const raw = `${name}[${d ? 'i' : `o_${name}`}]`;
-    return `let ${name}_ = ${ty === 'f32' ? raw : `${vt('f32')}(${raw})`};`;
+    return `let ${name}_ = ${ty === S ? raw : `${vt(S)}(${raw})`};`;
   });
   const rename = s.direct.map((_, i) => `let ${INPUT_NAMES[i]} = ${INPUT_NAMES[i]}_;`);
   const outT = s.outType ?? 'f32';
-  const result = outT === 'f32' ? `(${s.expr})` : `${vt(outT)}(${s.expr})`;
+  const result = outT === S ? `(${s.expr})` : `${vt(outT)}(${s.expr})`;
   return kernel({
     bindings,
     uniforms,
     workgroupSize: [ELEMENTWISE_WG],
-    prelude: `alias T = ${T};`,
+    prelude: `alias T = ${T};\n${SPECIALS}`,
     body: `
-  let alpha = T(u.alpha); let beta = T(u.beta);
+  let alpha = T(${S}(u.alpha)); let beta = T(${S}(u.beta));
   let count = ${s.vec4 ? 'u.n / 4u' : 'u.n'};
   for (var i = gid.x; i < count; i += nwg.x * ${ELEMENTWISE_WG}u) {
     ${index.join('\n    ')}

@@ -40,6 +40,11 @@ export function runElementwise(op: string, expr: string, args: readonly TensorLi
   const body = expr.replace(/\b[abcd]\b/g, (m) => rename[m] ?? m);
   const outShape = o.outShape ?? broadcastShapes(op, ...tensors.map((t) => t.shape));
   const n = numel(outShape);
+  if (outShape.length > 8 && (o.strides?.some(Boolean) || tensors.some((t) => !sameShape(t.shape, outShape)))) {
+    throw new Error(
+      `webgrad.${op}: tensors of rank ${outShape.length} ${fmt(outShape)} can be broadcast or transposed only up to rank 8 (at most 8 dims); reshape to merge dimensions first`,
+    );
+  }
   const out = Tensor.empty(outShape, o.outDtype ?? 'float32');
   if (n === 0) return out;
   const strides = tensors.map((t, i) => {
@@ -123,8 +128,8 @@ export const minimum = binary('minimum', 'min(a, b)', (g, a, b) => [
 export const neg = unary('neg', '-a', (g) => neg(g));
 /** d exp(x) = exp(x) */
 export const exp = unary('exp', 'exp(a)', (g, _x, y) => mul(g, y));
-/** d log(x) = 1/x */
-export const log = unary('log', 'log(a)', (g, x) => div(g, x));
+/** d log(x) = 1/x. log(0) = −∞ and log(x < 0) = NaN as torch: WGSL leaves log undefined there (SwiftShader gives −88 and 0). */
+export const log = unary('log', 'select(select(log(a), T(-f32_inf()), a == T(0.0)), T(f32_nan()), a < T(0.0))', (g, x) => div(g, x));
 /** d √x = 1/(2√x) */
 export const sqrt = unary('sqrt', 'sqrt(a)', (g, _x, y) => fused('a * T(0.5) / b', g, y));
 /** d|x| = sign(x) (0 at 0, as torch) */
@@ -140,19 +145,22 @@ export const sigmoid = unary('sigmoid', 'T(1.0) / (T(1.0) + exp(-a))', (g, _x, y
 
 /**
  * x^p for a number p. Integer powers are computed on |x| with the sign restored, because WGSL's pow is
- * undefined for negative bases; non-integer powers of negative numbers are NaN, as in torch.
+ * undefined for negative bases; non-integer powers of negative numbers are NaN, as in torch. 0^p is
+ * selected explicitly (0 for p > 0, +∞ for p < 0): WGSL's pow is undefined at 0 too (SwiftShader gives
+ * 2^(−126p), e.g. 1.7e38 for 0^−1).
  * d x^p = p·x^(p−1)
  */
 export function pow(x: Tensor, p: Scalar): Tensor {
   check('pow', x);
   if (typeof p !== 'number') throw new Error('webgrad.pow: the exponent must be a number (tensor exponents are not supported)');
   const odd = Number.isInteger(p) && Math.abs(p % 2) === 1;
+  const atZero = `select(pow(abs(a), T(b)), T(${p > 0 ? '0.0' : 'f32_inf()'}), a == T(0.0))`;
   const expr =
     p === 2 ? 'a * a'
     : p === 1 ? 'a'
     : p === 0 ? 'T(1.0)'
-    : Number.isInteger(p) ? `pow(abs(a), T(b))${odd ? ' * select(T(1.0), T(-1.0), a < T(0.0))' : ''}`
-    : 'pow(a, T(b))';
+    : Number.isInteger(p) ? `${atZero}${odd ? ' * select(T(1.0), T(-1.0), a < T(0.0))' : ''}`
+    : `select(${atZero}, T(f32_nan()), a < T(0.0))`;
   const y = runElementwise('pow', expr, [x, p]);
   return record(y, 'pow', [x, p], (g) => [p === 0 ? mul(g, 0) : mul(mul(pow(x, p - 1), g), p)]);
 }
