@@ -2,7 +2,7 @@
  * Reductions over one or more dimensions (or all): sum, mean, max (values), argmax.
  *   d sum  = g broadcast back;  d mean = g/R broadcast back;  d max = g at the arg-max position only.
  */
-import { Tensor } from '../tensor.js';
+import { Tensor, isGradEnabled } from '../tensor.js';
 import { runtime } from '../context.js';
 import { normDim, numel, fmt, contiguousStrides, broadcastStrides, type Shape } from '../shape.js';
 import { reduceWgsl, REDUCE_WG, type ReduceOp } from '../../shaders/reduce.js';
@@ -91,16 +91,29 @@ export function sumTo(g: Tensor, shape: Shape): Tensor {
   return out;
 }
 
-/** Values of the maximum over `dim` (torch's max(dim).values); over everything when dim is omitted. */
+/**
+ * Values of the maximum over `dim` (torch's max(dim).values); over everything when dim is omitted.
+ * The arg-max indices that route the gradient are computed only when the tape records this op, and
+ * the rule frees them (it runs at most once); composite paths free their intermediates when nothing
+ * was recorded (with a record, backward() releases them).
+ */
 export function max(x: Tensor, dim?: number, keepdim = false): Tensor {
   check('max', x);
-  if (dim === undefined) return reshape(max(reshape(x, [x.size]), 0, true), []);
+  if (dim === undefined || x.ndim === 0) {
+    if (dim !== undefined) normDim('max', dim, x.ndim);
+    const flat = reshape(x, [x.size]);
+    const m = max(flat, 0, true);
+    const out = reshape(m, []);
+    if (!out.node) for (const t of [flat, m]) t.dispose();
+    return out;
+  }
   const d = normDim('max', dim, x.ndim);
-  const idx = argmax(x, d, true);
-  const kept = reduceDim('max', 'max', x.ndim === 0 ? x.view([1]) : x, x.ndim === 0 ? 0 : d);
+  const kept = reduceDim('max', 'max', x, d);
   const outShape = keepdim ? kept.shape : squeezed(x.shape, [d]);
-  const out = x.ndim === 0 ? kept.view([]) : kept.view(outShape);
+  const out = kept.view(outShape);
   kept.dispose();
+  if (!isGradEnabled() || !x.requiresGrad) return out;
+  const idx = argmax(x, d, true);
   const keepShape = x.shape.map((s, i) => (i === d ? 1 : s));
   return record(out, 'max', [x], (g) => {
     // gradient only where the coordinate along d equals the arg-max index
@@ -110,6 +123,7 @@ export function max(x: Tensor, dim?: number, keepdim = false): Tensor {
       outShape: x.shape,
       strides: [broadcastStrides(keepShape, x.shape), broadcastStrides(keepShape, x.shape)],
     });
+    idx.dispose();
     return [grad];
   });
 }

@@ -34,7 +34,13 @@ function make(name: string, log: boolean) {
     check(name, x);
     if (dim === undefined) throw new Error(`webgrad.${name}: dim is required (e.g. ${name}(-1))`);
     const d = normDim(name, dim, x.ndim);
-    if (x.ndim > 0 && d !== x.ndim - 1) return transpose(op(transpose(x, d, -1), -1), d, -1);
+    if (x.ndim > 0 && d !== x.ndim - 1) {
+      const xt = transpose(x, d, -1);
+      const yt = op(xt, -1);
+      const y = transpose(yt, d, -1);
+      if (!y.node) for (const t of [xt, yt]) t.dispose(); // recorded, they are freed by backward()
+      return y;
+    }
     const y = lastDim(name, x, log);
     return record(y, name, [x], (g) => {
       const dim = Math.max(x.ndim - 1, 0);
