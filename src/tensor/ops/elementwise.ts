@@ -172,7 +172,8 @@ export function clamp(x: Tensor, min: number | null, max: number | null = null):
   const hi = max ?? 3.4028234663852886e38;
   if (lo > hi) throw new Error(`webgrad.clamp: min ${lo} is greater than max ${hi}`);
   const y = runElementwise('clamp', 'clamp(a, b, c)', [x, lo, hi]);
-  return record(y, 'clamp', [x], (g) => [fused('select(T(0.0), a, b >= c && b <= d)', g, x, lo, hi)]);
+  // `&`, not `&&`: WGSL defines only `&` on vec4<bool> (the vectorised path)
+  return record(y, 'clamp', [x], (g) => [fused('select(T(0.0), a, (b >= c) & (b <= d))', g, x, lo, hi)]);
 }
 
 export interface GeluOptions {
