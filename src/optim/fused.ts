@@ -76,6 +76,10 @@ export abstract class FusedOptimizer<O extends { lr: number }> extends Optimizer
   protected abstract rule(group: ParamGroup<O>): UpdateRule;
   /** Scalar values for one parameter's step (st.step is already incremented), in float64. */
   protected abstract scalars(group: ParamGroup<O>, st: ParamState): Record<string, number>;
+  /** Whether the fused kernel updates this parameter (Muon takes its matrices elsewhere); true by default. */
+  protected fusedParam(_p: Tensor): boolean {
+    return true;
+  }
   /** The value a state slot starts at (Adagrad's initialAccumulatorValue); 0 by default. */
   protected initial(_group: ParamGroup<O>, _slot: string): number {
     return 0;
@@ -141,7 +145,7 @@ export abstract class FusedOptimizer<O extends { lr: number }> extends Optimizer
     const work: Work = { checks: [], updates: [], after: () => {} };
     for (const p of group.params) {
       const grad = p.grad;
-      if (!grad || p.size === 0) continue;
+      if (!grad || p.size === 0 || !this.fusedParam(p)) continue;
       const st = this.stateOf(group, p, rule);
       st.step = (st.step as number) + 1;
       const vec4 = p.size % 4 === 0;

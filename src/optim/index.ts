@@ -13,3 +13,6 @@ export { NAdam, type NAdamOptions } from './nadam.js';
 export { RAdam, type RAdamOptions } from './radam.js';
 export { Adadelta, type AdadeltaOptions } from './adadelta.js';
 export { Lion, type LionOptions } from './lion.js';
+export { Muon, newtonSchulz5, type MuonOptions } from './muon.js';
+export { LBFGS, type LBFGSOptions } from './lbfgs.js';
+export { SAM, type SAMOptions } from './sam.js';
