@@ -33,7 +33,9 @@ async function checkCase(c: Case, op: (...xs: wg.Tensor[]) => wg.Tensor, rtol = 
   expect(out.shape).toEqual(c.output.shape);
   expectClose(await out.toArray(), c.output, { rtol, atol: 1e-6, label: `${c.name} output` });
   const u = up(c.upstream);
-  out.mul(u).sum().backward();
+  const root = out.mul(u).sum();
+  root.backward();
+  root.dispose();
   for (const [i, g] of c.grads.entries()) {
     expectClose(await xs[i].grad!.toArray(), g, { rtol, atol: 1e-6, label: `${c.name} grad ${i}` });
   }
@@ -113,10 +115,10 @@ describe('the fused kernel equals the composition', () => {
         expectClose(fwd, await composed.toArray(), { rtol: 1e-5, atol: 1e-5, label: 'fused vs composed loss' });
         expectClose(fwd, referenceRows(xr, targets, eps), { rtol: 1e-5, atol: 1e-5, label: 'fused vs float64 loss' });
         const ut = toGpu(u);
-        fusedLoss.mul(ut).sum().backward();
-        composed.mul(ut).sum().backward();
+        const roots = [fusedLoss.mul(ut).sum(), composed.mul(ut).sum()];
+        for (const r of roots) r.backward();
         expectClose(await x1.grad!.toArray(), await x2.grad!.toArray(), { rtol: 1e-4, atol: 1e-6, label: 'fused vs composed grad' });
-        for (const t of [x1, x2, x1.grad!, x2.grad!, qt, ut, fusedLoss, composed]) t.dispose();
+        for (const t of [x1, x2, x1.grad!, x2.grad!, qt, ut, fusedLoss, composed, ...roots]) t.dispose();
       });
     }
   }
@@ -149,11 +151,12 @@ describe('crossEntropy refuses bad targets', () => {
     expect(Number.isNaN(v[1]) && Number.isNaN(v[2])).toBe(true);
     const mean = F.crossEntropy(x, t);
     expect(Number.isNaN(await mean.item())).toBe(true);
-    rows.sum().backward();
+    const root = rows.sum();
+    root.backward();
     const g = await x.grad!.toArray();
     expect(g.slice(0, 4).every(Number.isFinite)).toBe(true);
     expect(g.slice(4).every(Number.isNaN)).toBe(true);
-    for (const z of [x, x.grad!, t, rows, mean]) z.dispose();
+    for (const z of [x, x.grad!, t, rows, mean, root]) z.dispose();
   });
 
   it('an Int32Array target out of range throws, naming the index and the range', () => {

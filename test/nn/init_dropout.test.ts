@@ -98,10 +98,11 @@ describe('Dropout', () => {
       expect(Math.abs(mean - 1)).toBeLessThan((5 * sd) / (1 - p));
       // the gradient goes through the same mask: dy/dx = m/(1−p) = y (x is all ones)
       const u = wg.randn([n], { seed: 9 });
-      y.mul(u).sum().backward();
+      const root = y.mul(u).sum();
+      root.backward();
       const uv = await u.toArray();
       expectClose(await x.grad!.toArray(), Float32Array.from(v, (e, i) => e * uv[i]), { rtol: 1e-6, atol: 0 });
-      for (const t of [x, x.grad!, u, y]) t.dispose();
+      for (const t of [x, x.grad!, u, y, root]) t.dispose();
     });
   }
 

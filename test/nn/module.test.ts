@@ -94,7 +94,9 @@ describe('Module', () => {
   it('zeroGrad drops or zeroes the gradients', async () => {
     const lin = new nn.Linear(3, 2);
     const x = wg.ones([4, 3]);
-    lin.forward(x).sum().backward();
+    const root = lin.forward(x).sum();
+    root.backward();
+    root.dispose();
     expect(lin.weight.grad).not.toBeNull();
     lin.zeroGrad({ setToNone: false });
     expect(Array.from(await lin.weight.grad!.toArray())).toEqual([0, 0, 0, 0, 0, 0]);
@@ -141,7 +143,9 @@ describe('Linear', () => {
       expect(y.shape).toEqual([...shape.slice(0, -1), 3]);
       const want = xr.reshape([-1, 5]).matmul(W.transpose(0, 1)).add(b).reshape(y.shape);
       expectClose(await y.toArray(), want, { rtol: 1e-5, atol: 1e-6, label: `forward [${shape}]` });
-      y.sum().backward();
+      const root = y.sum();
+      root.backward();
+      root.dispose();
       // d Σy / dx = Σ_o W[o, :] for every row
       const rowGrad = W.sum(0);
       expectClose(await x.grad!.toArray(), xr.map((_, i) => rowGrad.data[i % 5]), { rtol: 1e-5, atol: 1e-6 });
@@ -215,6 +219,6 @@ describe('the torch MLP fixture', () => {
       expectClose(await named[g.name].grad!.toArray(), g, { rtol: 1e-5, atol: 1e-7, label: `grad ${g.name}` });
     }
     model.zeroGrad();
-    x.dispose();
+    for (const t of [x, logits, loss]) t.dispose();
   });
 });
