@@ -1,13 +1,17 @@
 // Bundle the library for pages: dist/webgrad.browser.js (ESM, no Node-only code paths taken).
+// Code split: what is imported dynamically (the ~29 MB of embedded MNIST digits behind
+// wg.nn.loadMnist()) goes to dist/chunks/ and is fetched only when first used.
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: ['src/index.ts'],
+  entryPoints: { 'webgrad.browser': 'src/index.ts' },
   bundle: true,
+  splitting: true,
   format: 'esm',
   platform: 'browser',
   target: 'es2022',
-  outfile: 'dist/webgrad.browser.js',
+  outdir: 'dist',
+  chunkNames: 'chunks/[name]-[hash]',
   external: ['webgpu', 'node:*'],
   sourcemap: true,
   logLevel: 'warning',
