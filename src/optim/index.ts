@@ -16,3 +16,4 @@ export { Lion, type LionOptions } from './lion.js';
 export { Muon, newtonSchulz5, type MuonOptions } from './muon.js';
 export { LBFGS, type LBFGSOptions } from './lbfgs.js';
 export { SAM, type SAMOptions } from './sam.js';
+export * as lrScheduler from './lr_scheduler/index.js';
