@@ -17,3 +17,4 @@ export { Muon, newtonSchulz5, type MuonOptions } from './muon.js';
 export { LBFGS, type LBFGSOptions } from './lbfgs.js';
 export { SAM, type SAMOptions } from './sam.js';
 export * as lrScheduler from './lr_scheduler/index.js';
+export { lrFinder, steepestDescent, type LrFinderOptions, type LrFinderResult, type LossFn } from './lr_finder.js';
