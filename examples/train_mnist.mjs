@@ -4,7 +4,7 @@ import * as wg from '../dist/index.js';
 
 await wg.init();
 const { train, test } = await wg.nn.loadMnist(); // 8,000 training and 2,000 test digits, 28×28 in [0, 1]
-const loader = new wg.nn.DataLoader({ x: train.x, xShape: [train.n, 784], y: train.y }, { batchSize: 64, shuffle: true });
+const loader = new wg.nn.DataLoader(train, { batchSize: 64, shuffle: true });
 const model = new wg.nn.Sequential(new wg.nn.Linear(784, 128), new wg.nn.ReLU(), new wg.nn.Linear(128, 10));
 const opt = new wg.optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
 const xTest = wg.tensor(test.x, [test.n, 784]);

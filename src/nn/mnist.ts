@@ -26,6 +26,8 @@ export interface MnistSplit {
   /** n labels in 0..9. */
   y: Int32Array;
   n: number;
+  /** [n, 784]: with x and y this is a Dataset, so `new DataLoader(train, options)` works directly. */
+  xShape: [number, number];
 }
 export interface Mnist {
   train: MnistSplit;
@@ -75,7 +77,7 @@ async function loadEmbedded({ trainCount = 8000, testCount = 2000, seed = 0 }: L
       for (let p = 0; p < PIXELS; p++) x[r * PIXELS + p] = raw[offset[s] * PIXELS + p];
       y[r] = owner[s];
     }
-    return { x, y, n };
+    return { x, y, n, xShape: [n, PIXELS] };
   };
   return { train: take(0, trainCount), test: take(trainCount, testCount) };
 }
@@ -121,7 +123,7 @@ async function loadIdx({ path, trainCount, testCount }: LoadMnistOptions): Promi
     const m = Math.min(limit ?? n, n);
     const x = new Float32Array(m * PIXELS);
     for (let i = 0; i < x.length; i++) x[i] = images.data[i] / 255;
-    return { x, y: Int32Array.from(labels.data.subarray(0, m)), n: m };
+    return { x, y: Int32Array.from(labels.data.subarray(0, m)), n: m, xShape: [m, PIXELS] };
   };
   return { train: split(ti, tl, trainCount, 'training set'), test: split(vi, vl, testCount, 'test set') };
 }
