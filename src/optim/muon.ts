@@ -54,9 +54,10 @@ export function newtonSchulz5(G: Tensor, steps = 5): Tensor {
   return noGrad(() => {
     const tall = G.shape[0] > G.shape[1];
     const Xt = tall ? G.T : G;
-    const norm = Xt.square().sum().sqrt();
-    let X = fused('a / (b + T(1e-7))', Xt, norm);
-    norm.dispose();
+    const sq = Xt.square();
+    const ss = sq.sum();
+    let X = fused('a / (sqrt(b) + T(1e-7))', Xt, ss); // X / (‖X‖_F + 1e-7)
+    for (const t of [sq, ss]) t.dispose();
     if (Xt !== G) Xt.dispose();
     for (let k = 0; k < steps; k++) {
       const A = mm(X, X, false, true);

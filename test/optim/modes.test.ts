@@ -198,3 +198,37 @@ describe('stateDict round trip', () => {
     opt.dispose();
   });
 });
+
+describe('memory', () => {
+  it('a training loop with any optimizer keeps a flat number of live tensors and bytes', async () => {
+    const builds: [string, (ps: wg.Tensor[]) => wg.optim.Optimizer<{ lr: number }>][] = [
+      ['Adam', (ps) => new wg.optim.Adam(ps)],
+      ['Adam foreach + skipNonFinite', (ps) => new wg.optim.Adam(ps, { foreach: true, skipNonFinite: true })],
+      ['NAdam', (ps) => new wg.optim.NAdam(ps)],
+      ['Muon', (ps) => new wg.optim.Muon(ps)],
+      ['SAM(SGD)', (ps) => new wg.optim.SAM(ps, wg.optim.SGD, { lr: 0.01, momentum: 0.9 })],
+      ['LBFGS', (ps) => new wg.optim.LBFGS(ps, { historySize: 2, maxIter: 3, lineSearchFn: 'strong_wolfe' })],
+    ];
+    for (const [name, build] of builds) {
+      const ps = model(6);
+      const opt = build(ps);
+      const closure = () => {
+        opt.zeroGrad();
+        const loss = ps.map((p) => p.square().sum()).reduce((a, b) => a.add(b));
+        loss.backward();
+        return loss;
+      };
+      const counts: { tensors: number; bytes: number }[] = [];
+      for (let k = 0; k < 6; k++) {
+        await opt.step(closure);
+        await wg.sync();
+        const m = wg.memory();
+        counts.push({ tensors: m.tensors, bytes: m.bytes });
+      }
+      expect(counts[5], `${name}: live tensors and bytes after steps 3 and 6`).toEqual(counts[2]);
+      opt.zeroGrad();
+      opt.dispose();
+      ps.forEach((p) => p.dispose());
+    }
+  });
+});
