@@ -101,6 +101,9 @@ describe('matmul', () => {
     ['2-D x 3-D [3,4]@[2,4,5]', (a, b) => a.matmul(b), () => [randn(3, 4), randn(2, 4, 5)]],
     ['batch-1 broadcast [1,3,4]@[2,4,5]', (a, b) => a.matmul(b), () => [randn(1, 3, 4), randn(2, 4, 5)]],
     ['the same matrix twice: a@a', (a) => a.matmul(a), () => [randn(4, 4)]],
+    // multiples of 4: forward and both backward products take the vec4 kernels
+    ['vec4 sizes [4,8]@[8,12]', (a, b) => a.matmul(b), () => [randn(4, 8), randn(8, 12)]],
+    ['vec4 sizes, batched [2,4,8]@[8,12]', (a, b) => a.matmul(b), () => [randn(2, 4, 8), randn(8, 12)]],
   ];
   for (const [name, fn, inputs] of cases) it(name, () => gradcheck(fn, inputs(), { label: name }));
 

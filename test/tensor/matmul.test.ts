@@ -21,10 +21,17 @@ const stored = (rows: number, cols: number, trans: boolean, batch?: number) => {
 // float32 accumulation over K terms of unit-variance products: error grows like √K·ε
 const tol = (K: number) => ({ rtol: 1e-5, atol: 2e-6 * Math.sqrt(Math.max(K, 1)) * 4 });
 
+// M x K x N. The 'blocked' schedule loads vec4s when K (and N, or M for a transposed A) are multiples of
+// 4, with 4x4 blocks per thread for small products and 8x16 for larger ones (>= 8 workgroups):
+// 12x16x20 and 7x16x12 take the small vec4 blocks, 260x68x132 the big ones with partial edge blocks;
+// the odd sizes take the scalar path.
 const SIZES: [number, number, number][] = [
   [1, 1, 1],
   [7, 13, 5],
+  [12, 16, 20],
+  [7, 16, 12],
   [257, 129, 65],
+  [260, 68, 132],
 ];
 const TRANS: [boolean, boolean][] = [
   [false, false],
@@ -63,6 +70,11 @@ for (const variant of MATMUL_VARIANTS) {
           [[3, 5, 7], [5, 6], true, false],
           [[7, 5], [3, 6, 5], false, true],
           [[2, 33, 17], [2, 17, 20], false, false],
+          // vec4-friendly batches: small blocks, and 8 batches of 64x128 outputs for the big blocks
+          [[3, 8, 16], [16, 12], false, false],
+          [[3, 16, 8], [3, 12, 16], true, true],
+          [[8, 64, 32], [8, 32, 128], false, false],
+          [[64, 32], [8, 128, 32], false, true],
         ];
         for (const [sa, sb, tA, tB] of cases) {
           const a = rng.randn(sa);
