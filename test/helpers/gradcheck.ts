@@ -76,7 +76,7 @@ export async function gradcheck(fn: ((...xs: Ref[]) => Ref) | Twin, inputs: Ref[
     for (let i = 0; i < xs.length; i++) {
       const g = xs[i].grad;
       const want = numeric[i];
-      const scale = Math.max(1, ...Array.from(want.data, Math.abs));
+      const scale = want.data.reduce((m, v) => Math.max(m, Math.abs(v)), 1);
       if (g && g.shape.join() !== xs[i].shape.join()) {
         throw new Error(`${label}: grad of input ${i} has shape [${g.shape}], the input has [${xs[i].shape}]`);
       }

@@ -98,7 +98,7 @@ export class Ref {
   static of(nested: Nested): Ref {
     const shape: number[] = [];
     for (let c: Nested = nested; Array.isArray(c); c = c[0]) shape.push(c.length);
-    return new Ref((Array.isArray(nested) ? nested.flat(Infinity) : [nested]) as number[], shape);
+    return new Ref((Array.isArray(nested) ? (nested as unknown[]).flat(Infinity) : [nested]) as number[], shape);
   }
   static full(shape: readonly number[], v: number): Ref {
     return new Ref(new Float64Array(numel(shape)).fill(v), shape);
