@@ -15,6 +15,7 @@
  * Writes bench/results/optim-<adapter>.json and .md.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import * as wg from '../dist/index.js';
 
 const args = process.argv.slice(2);
@@ -110,8 +111,10 @@ for (const n of sizes) {
   }
 }
 
-const slug = info.adapter.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'unknown';
-const out = { date: new Date().toISOString(), env: `Node ${process.version} + webgpu (Dawn)`, adapter: info.adapter, software: info.software, budgetMs, rows };
+const words = info.adapter.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+const slug = words.filter((w, i) => words.indexOf(w) === i).join('-').slice(0, 48) || 'unknown';
+const load = os.loadavg().map((x) => +x.toFixed(2));
+const out = { date: new Date().toISOString(), env: `Node ${process.version} + webgpu (Dawn)`, adapter: info.adapter, software: info.software, cpus: os.cpus().length, load, budgetMs, rows };
 fs.mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 fs.writeFileSync(new URL(`./results/optim-${slug}.json`, import.meta.url), JSON.stringify(out, null, 2) + '\n');
 const md = [
@@ -119,7 +122,8 @@ const md = [
   '',
   `Date: ${out.date}  `,
   `Environment: ${out.env}  `,
-  `Adapter: ${info.adapter}${info.software ? ' (software)' : ''}`,
+  `Adapter: ${info.adapter}${info.software ? ' (software)' : ''}  `,
+  `Host: ${out.cpus} CPUs, load average ${load.join(' / ')} at the end (a software adapter shares these CPUs: other load skews the numbers)`,
   '',
   'Effective GB/s = bytes the update must move (Adam/AdamW 28 B, SGD+momentum 20 B per parameter) / time per step;',
   "foreach's arena copies (+24 B per parameter) are not credited. The composed-ops row is Adam written as",

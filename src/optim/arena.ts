@@ -29,7 +29,7 @@ export class Arena {
   readonly slots = new Map<string, Tensor>();
 
   constructor(params: readonly Tensor[]) {
-    this.params = params;
+    this.params = [...params]; // a snapshot: the group's list must not change under the offsets
     let at = 0;
     for (const p of params) {
       this.offsets.push(at);

@@ -113,7 +113,7 @@ export abstract class FusedOptimizer<O extends { lr: number }> extends Optimizer
     let first = true;
     for (const w of work) {
       for (const d of w.updates) {
-        if (this.guard && this.skipNonFinite) {
+        if (this.guard) {
           d.buffers.guard = this.guard.buffer('step');
           d.uniforms.countSkip = first ? 1 : 0;
         }
@@ -168,6 +168,9 @@ export abstract class FusedOptimizer<O extends { lr: number }> extends Optimizer
   private arenaOf(group: ParamGroup<O>): Arena {
     let a = this.arenas.get(group);
     if (!a) this.arenas.set(group, (a = new Arena(group.params)));
+    if (a.params.length !== group.params.length || a.params.some((p, i) => p !== group.params[i])) {
+      fail(this.name, "foreach: a param group's parameter list changed after its arena was built; add parameters with addParamGroup instead");
+    }
     return a;
   }
 
@@ -184,7 +187,7 @@ export abstract class FusedOptimizer<O extends { lr: number }> extends Optimizer
     group.params.forEach((p, k) => {
       if (!p.grad || p.size === 0) return;
       const st = this.stateOf(group, p, rule);
-      if (st.step === 0) this.exposeSlots(st, arena, k, rule);
+      this.exposeSlots(st, arena, k, rule);
       st.step = (st.step as number) + 1;
       const [start, end] = arena.span(k);
       rows.set([start, end, 1], k * stride);

@@ -89,6 +89,34 @@ describe('LBFGS parity with torch', () => {
     });
   }
 
+  it('resumes from stateDict (history, direction, counters) bit for bit', async () => {
+    const rosen = runs.find((r) => r.name === 'rosenbrock_strong_wolfe')!;
+    const make = (x: number, y: number) => [wg.tensor([x], { requiresGrad: true }), wg.tensor([y], { requiresGrad: true })];
+    const a = make(rosen.start!.x, rosen.start!.y);
+    const optA = new wg.optim.LBFGS(a, { ...rosen.options, maxIter: 4 });
+    const closureFor = (opt: wg.optim.LBFGS, ps: wg.Tensor[]) => () => {
+      opt.zeroGrad();
+      const loss = rosenbrock(ps[0], ps[1]);
+      loss.backward();
+      return loss;
+    };
+    await optA.step(closureFor(optA, a));
+    await optA.step(closureFor(optA, a));
+    const sd = optA.stateDict();
+    expect(sd.state[0].nIter).toBeGreaterThan(4);
+    expect((sd.state[0].oldDirs as wg.Tensor[]).length).toBeGreaterThan(0);
+    const b = make(await a[0].item(), await a[1].item());
+    const optB = new wg.optim.LBFGS(b, { ...rosen.options, maxIter: 4 });
+    optB.loadStateDict(sd);
+    for (const v of Object.values(sd.state[0]).flat()) if (v instanceof wg.Tensor) v.dispose();
+    for (let k = 0; k < 2; k++) {
+      expect(await optB.step(closureFor(optB, b))).toBe(await optA.step(closureFor(optA, a)));
+    }
+    expect([await b[0].item(), await b[1].item()]).toEqual([await a[0].item(), await a[1].item()]);
+    for (const o of [optA, optB]) (o.zeroGrad(), o.dispose());
+    [...a, ...b].forEach((t) => t.dispose());
+  });
+
   it('needs a closure, and one param group', async () => {
     const x = wg.tensor([1], { requiresGrad: true });
     const opt = new wg.optim.LBFGS([x]);
