@@ -180,6 +180,29 @@ describe('stateDict round trip', () => {
     }
   }
 
+  it('round-trips through wg.save / wg.load (a checkpoint with the model)', async () => {
+    const a = model(7);
+    const optA = new wg.optim.NAdam(a, { lr: 0.05, foreach: true });
+    for (let k = 0; k < 3; k++) (setGrads(a, k), optA.step());
+    const sd = optA.stateDict();
+    const bytes = await wg.save({ params: a, optim: sd });
+    for (const st of Object.values(sd.state)) for (const v of Object.values(st)) if (v instanceof wg.Tensor) v.dispose();
+    const ck = (await wg.load(bytes)) as { params: wg.Tensor[]; optim: wg.optim.OptimizerStateDict };
+    const b = ck.params.map((p) => ((p.requiresGrad = true), p));
+    const optB = new wg.optim.NAdam(b, { foreach: true });
+    optB.loadStateDict(ck.optim); // copies the tensors in: the loaded ones can go
+    for (const st of Object.values(ck.optim.state)) for (const v of Object.values(st)) if (v instanceof wg.Tensor) v.dispose();
+    for (let k = 3; k < 6; k++) {
+      setGrads(a, k);
+      setGrads(b, k);
+      optA.step();
+      optB.step();
+    }
+    expect(await values(b)).toEqual(await values(a));
+    for (const o of [optA, optB]) (o.zeroGrad(), o.dispose());
+    [...a, ...b].forEach((p) => p.dispose());
+  });
+
   it('has torch layout: params as indices across groups, state keyed by index', () => {
     const ps = model(5);
     const opt = new wg.optim.Adam([{ params: ps.slice(0, 2) }, { params: ps.slice(2), lr: 0.5 }], { lr: 0.1 });
