@@ -83,10 +83,16 @@ describe('sum and mean', () => {
     s.dispose();
   });
 
-  // One workgroup per row: 70000 rows need the 2-D grid (FLAT_WORKGROUP). Slow on a CPU adapter
-  // (seconds per dispatch), so only the sum and the argmax (which also carries indices) are checked.
-  it('more rows than 65535 workgroups: sum and argmax over dim 1 of [70000, 2]', async () => {
-    const x = rng.randn([70000, 2]);
+  // One workgroup per row (rows longer than 32): 70000 rows need the 2-D grid (FLAT_WORKGROUP). Slow on
+  // a CPU adapter (seconds per dispatch), so only the sum and the argmax (which also carries indices) are
+  // checked. Short rows take one thread per row instead, checked on [70000, 2].
+  it('more rows than 65535 workgroups: sum and argmax over dim 1 of [70000, 40] and [70000, 2]', async () => {
+    const short = rng.randn([70000, 2]);
+    const ts = toGpu(short);
+    await expectTensor(ts.sum(1), short.sum(1), { ...sumTol(2), label: 'short rows' });
+    await expectTensor(ts.argmax(1), short.argmax(1), { ...sumTol(2), label: 'short rows argmax' });
+    ts.dispose();
+    const x = rng.randn([70000, 40]);
     const t = toGpu(x);
     const checks: [string, wg.Tensor, Ref][] = [
       ['sum', t.sum(1), x.sum(1)],

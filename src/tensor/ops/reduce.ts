@@ -22,7 +22,8 @@ function reduceDim(op: ReduceOp, name: string, x: Tensor, dim: number, scale = 1
   if ((op === 'max' || op === 'argmax') && R === 0) {
     throw new Error(`webgrad.${name}: cannot take the ${op} over an empty dimension (shape ${fmt(x.shape)}, dim ${dim})`);
   }
-  const schedule = inner === 1 ? 'row' : 'column';
+  // a workgroup per row pays off for long rows; short rows (and columns) take one thread per output
+  const schedule = inner === 1 && R > 32 ? 'row' : 'column';
   const groups = schedule === 'row' ? outer : Math.ceil((outer * inner) / REDUCE_WG);
   runtime().dispatch({
     wgsl: reduceWgsl({ op, schedule }),
