@@ -1,7 +1,7 @@
 /**
  * Run a module in a headless Chromium page with WebGPU (SwiftShader when there is no GPU) and return
- * what it leaves in `window.__result`. Used by the benchmarks and the demo; the test rig has its own
- * runner (test/browser/run.mjs) built on the same flags.
+ * what it leaves in `window.__result`. Used by the benchmarks; the test rig (test/browser/run.mjs) shares
+ * the flags and the browser discovery.
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -9,6 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import puppeteer from 'puppeteer-core';
 
+// WebGPU needs --enable-unsafe-webgpu on Linux; without a GPU Chromium falls back to SwiftShader.
+// --enable-features=Vulkan lets a real GPU be used where the machine has one.
 export const CHROME_FLAGS = [
   '--enable-unsafe-webgpu',
   '--enable-features=Vulkan',

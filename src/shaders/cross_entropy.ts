@@ -10,29 +10,17 @@
  * Σ_j logp_j is accumulated as Σ_j (x_j − m) − C·log Σ exp(x_j − m), so that large logits do not cancel.
  * A target outside [0, C) gives NaN for that row (loss and gradient): a wrong label never passes silently.
  */
-import { kernel, FLAT_WORKGROUP } from './kernel.js';
-import { workgroupTree, NEG_INF, NEG_INF_FN, REDUCE_WG } from './reduce.js';
+import { kernel } from './kernel.js';
+import { workgroupTree, NEG_INF_FN, REDUCE_WG } from './reduce.js';
+import { ROW_MAX_AND_SUMEXP } from './softmax.js';
 
 /** A quiet NaN (through a var: WGSL rejects a NaN constant expression). */
 const NAN_FN = 'fn nan() -> f32 { var bits = 0x7fc00000u; return bitcast<f32>(bits); }';
 
 const UNIFORMS: [string, 'u32' | 'f32'][] = [['rows', 'u32'], ['C', 'u32'], ['eps', 'f32']];
 
-/** m and se = Σ exp(x − m) of the row, shared by every thread of the workgroup. */
-const ROW_MAX_AND_SUMEXP = `
-  let row = ${FLAT_WORKGROUP};
-  if (row >= u.rows) { return; }
-  let base = row * u.C;
-  var v = ${NEG_INF};
-  for (var j = lix; j < u.C; j += ${REDUCE_WG}u) { v = max(v, x[base + j]); }
-  ${workgroupTree('max')}
-  let m = sv[0];
-  workgroupBarrier();
-  v = 0.0;
-  for (var j = lix; j < u.C; j += ${REDUCE_WG}u) { v += exp(x[base + j] - m); }
-  ${workgroupTree('sum')}
-  let se = sv[0];
-  workgroupBarrier();
+/** The row's m and se (see softmax.ts), then its label. */
+const ROW_STATS = `${ROW_MAX_AND_SUMEXP}
   let t = labels[row];
   let valid = t >= 0 && u32(t) < u.C;`;
 
@@ -51,7 +39,7 @@ export function crossEntropyForwardWgsl(): string {
     uniforms: UNIFORMS,
     workgroupSize: [REDUCE_WG],
     prelude: PRELUDE,
-    body: `${ROW_MAX_AND_SUMEXP}
+    body: `${ROW_STATS}
   v = 0.0;
   for (var j = lix; j < u.C; j += ${REDUCE_WG}u) { v += x[base + j] - m; }
   ${workgroupTree('sum')}
@@ -81,7 +69,7 @@ export function crossEntropyBackwardWgsl(): string {
     uniforms: UNIFORMS,
     workgroupSize: [REDUCE_WG],
     prelude: PRELUDE,
-    body: `${ROW_MAX_AND_SUMEXP}
+    body: `${ROW_STATS}
   let gi = g[row];
   let q_rest = u.eps / f32(u.C);
   for (var j = lix; j < u.C; j += ${REDUCE_WG}u) {

@@ -9,17 +9,18 @@
  * same text serves both widths. Scalars arrive at run time, never in the text: changing lr compiles
  * nothing. Two layouts:
  *  - 'tensor': one parameter tensor per dispatch; scalars in the uniform struct;
- *  - 'arena':  a whole param group packed into one buffer per role (foreach mode); workgroup row
- *              `wid.y` is parameter k, and a segment table `seg` holds its [start, end) in vec4 units,
- *              whether it is active this step (it has a gradient) and its scalars (step-dependent
- *              values differ per parameter), as bits.
+ *  - 'arena':  a whole param group packed into one buffer per role (foreach mode), cut into chunks
+ *              of similar size; workgroup w (flat index, see grid()) takes chunk w. The segment table
+ *              `seg` holds, per chunk, its [start, end) in vec4 units, whether its parameter is active
+ *              this step (it has a gradient) and that parameter's scalars (step-dependent values
+ *              differ per parameter), as bits. Chunks keep the work balanced whatever the mix of sizes.
  * With `guard`, the kernel first reads guard[0], a flag set by `nonFiniteWgsl` when some gradient holds
  * NaN/Inf, and then does nothing (one thread counts the skipped step in guard[1]).
  *
  * The small in-place kernels that grad clipping, SAM and L-BFGS need live here too (`inplaceWgsl`,
  * `normPartialWgsl`, `normFinishWgsl`), so that nothing above the shaders writes WGSL.
  */
-import { kernel, type BindingSpec, type UniformType } from './kernel.js';
+import { kernel, FLAT_WORKGROUP, type BindingSpec, type UniformType } from './kernel.js';
 import { workgroupTree } from './reduce.js';
 
 export const OPTIM_WG = 64;
@@ -42,7 +43,7 @@ export interface OptimKernelSpec {
   guard?: boolean;
 }
 
-/** Words per segment-table row: start, end, active, pad, then one f32 (as bits) per scalar. */
+/** Words per segment-table row (one row per chunk): start, end, active, pad, then one f32 (as bits) per scalar. */
 export function segmentStride(rule: UpdateRule): number {
   return 4 + Math.ceil(rule.scalars.length / 4) * 4;
 }
@@ -71,7 +72,8 @@ export function optimizerWgsl(s: OptimKernelSpec): string {
   if (arena) bindings.push({ name: 'seg', type: 'u32', access: 'read' });
   if (s.guard) bindings.push({ name: 'guard', type: 'u32', access: 'read_write' });
   const uniforms: [string, UniformType][] = [];
-  if (!arena) uniforms.push(['n', 'u32'], ...rule.scalars.map((n) => [n, 'f32'] as [string, UniformType]));
+  if (arena) uniforms.push(['chunks', 'u32']);
+  else uniforms.push(['n', 'u32'], ...rule.scalars.map((n) => [n, 'f32'] as [string, UniformType]));
   if (s.guard) uniforms.push(['countSkip', 'u32']);
   const stride = segmentStride(rule);
   const guard = s.guard
@@ -82,11 +84,12 @@ export function optimizerWgsl(s: OptimKernelSpec): string {
     : '';
   const scalars = rule.scalars.map((n, k) => (arena ? `let ${n} = bitcast<f32>(seg[row + ${4 + k}u]);` : `let ${n} = u.${n};`));
   const loop = arena
-    ? `let row = wid.y * ${stride}u;
+    ? `if (${FLAT_WORKGROUP} >= u.chunks) { return; }
+  let row = ${FLAT_WORKGROUP} * ${stride}u;
   if (seg[row + 2u] == 0u) { return; }
   let start = seg[row]; let end = seg[row + 1u];
   ${scalars.join('\n  ')}
-  for (var i = start + wid.x * ${OPTIM_WG}u + lix; i < end; i += nwg.x * ${OPTIM_WG}u) {`
+  for (var i = start + lix; i < end; i += ${OPTIM_WG}u) {`
     : `${scalars.join('\n  ')}
   let count = ${s.vec4 ? 'u.n / 4u' : 'u.n'};
   for (var i = gid.x; i < count; i += nwg.x * ${OPTIM_WG}u) {`;
@@ -113,14 +116,15 @@ export function nonFiniteWgsl(o: { vec4: boolean; arena?: { stride: number } }):
   if (o.arena) bindings.push({ name: 'seg', type: 'u32', access: 'read' });
   bindings.push({ name: 'guard', type: 'atomic<u32>', access: 'read_write' });
   const range = o.arena
-    ? `let row = wid.y * ${o.arena.stride}u;
+    ? `if (${FLAT_WORKGROUP} >= u.chunks) { return; }
+  let row = ${FLAT_WORKGROUP} * ${o.arena.stride}u;
   if (seg[row + 2u] == 0u) { return; }
-  for (var i = seg[row] + wid.x * ${OPTIM_WG}u + lix; i < seg[row + 1u]; i += nwg.x * ${OPTIM_WG}u) {`
+  for (var i = seg[row] + lix; i < seg[row + 1u]; i += ${OPTIM_WG}u) {`
     : `let count = ${o.vec4 ? 'u.n / 4u' : 'u.n'};
   for (var i = gid.x; i < count; i += nwg.x * ${OPTIM_WG}u) {`;
   return kernel({
     bindings,
-    uniforms: o.arena ? undefined : [['n', 'u32']],
+    uniforms: [[o.arena ? 'chunks' : 'n', 'u32']],
     workgroupSize: [OPTIM_WG],
     body: `
   var bad = false;

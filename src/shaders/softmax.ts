@@ -6,17 +6,11 @@
 import { kernel, FLAT_WORKGROUP } from './kernel.js';
 import { workgroupTree, NEG_INF, NEG_INF_FN, REDUCE_WG } from './reduce.js';
 
-export function softmaxWgsl(log: boolean): string {
-  return kernel({
-    bindings: [
-      { name: 'x', type: 'f32', access: 'read' },
-      { name: 'out', type: 'f32', access: 'read_write' },
-    ],
-    uniforms: [['rows', 'u32'], ['C', 'u32']],
-    workgroupSize: [REDUCE_WG],
-    prelude: `${NEG_INF_FN}
-var<workgroup> sv: array<f32, ${REDUCE_WG}>;`,
-    body: `
+/**
+ * WGSL for the start of a one-workgroup-per-row kernel over x [u.rows, u.C]: defines row, base,
+ * m = max of the row and se = Σ exp(x − m), shared by all threads (needs `sv` in workgroup memory).
+ */
+export const ROW_MAX_AND_SUMEXP = `
   let row = ${FLAT_WORKGROUP};
   if (row >= u.rows) { return; }
   let base = row * u.C;
@@ -28,9 +22,22 @@ var<workgroup> sv: array<f32, ${REDUCE_WG}>;`,
   v = 0.0;
   for (var j = lix; j < u.C; j += ${REDUCE_WG}u) { v += exp(x[base + j] - m); }
   ${workgroupTree('sum')}
-  let s = sv[0];
+  let se = sv[0];
+  workgroupBarrier();`;
+
+export function softmaxWgsl(log: boolean): string {
+  return kernel({
+    bindings: [
+      { name: 'x', type: 'f32', access: 'read' },
+      { name: 'out', type: 'f32', access: 'read_write' },
+    ],
+    uniforms: [['rows', 'u32'], ['C', 'u32']],
+    workgroupSize: [REDUCE_WG],
+    prelude: `${NEG_INF_FN}
+var<workgroup> sv: array<f32, ${REDUCE_WG}>;`,
+    body: `${ROW_MAX_AND_SUMEXP}
   for (var j = lix; j < u.C; j += ${REDUCE_WG}u) {
-    ${log ? 'out[base + j] = x[base + j] - m - log(s);' : 'out[base + j] = exp(x[base + j] - m) / s;'}
+    ${log ? 'out[base + j] = x[base + j] - m - log(se);' : 'out[base + j] = exp(x[base + j] - m) / se;'}
   }`,
   });
 }

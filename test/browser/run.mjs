@@ -21,6 +21,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CHROME_FLAGS, findChrome } from '../../scripts/chrome.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -32,18 +33,7 @@ const MIN = 60_000;
 const overallTimeout = Number(process.env.BROWSER_TEST_TIMEOUT_MS ?? 40 * MIN);
 const testTimeout = Number(process.env.BROWSER_TEST_TEST_TIMEOUT_MS ?? 5 * MIN);
 
-// WebGPU needs --enable-unsafe-webgpu on Linux; without a GPU Chromium falls back to SwiftShader.
-// --enable-features=Vulkan lets a real GPU be used where the machine has one.
-export const CHROME_FLAGS = [
-  '--enable-unsafe-webgpu',
-  '--enable-features=Vulkan',
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  ...(process.env.CHROME_FLAGS ?? '').split(/\s+/).filter(Boolean),
-];
+// Chromium flags and discovery are shared with the benchmarks and the demo (scripts/chrome.mjs).
 
 const color = process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (code) => (s) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
@@ -54,19 +44,6 @@ const yellow = paint(33);
 // Diffs come from the page already coloured; strip that when the terminal gets no colours.
 const plain = (s) => (color ? s : String(s).replace(/\x1b\[[0-9;]*m/g, ''));
 
-function findChrome() {
-  const candidates = [
-    process.env.CHROME_PATH,
-    '/usr/bin/chromium',
-    '/usr/bin/chromium-browser',
-    '/usr/bin/google-chrome',
-    '/usr/bin/google-chrome-stable',
-    '/opt/google/chrome/chrome',
-    '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
-  ].filter(Boolean);
-  for (const p of candidates) if (fs.existsSync(p)) return p;
-  return undefined;
-}
 
 function collectFiles(filters) {
   const out = [];
