@@ -8,9 +8,11 @@
  *
  * The model keeps its own parameter tensors (every op binds a whole buffer, so a tensor cannot be a
  * window into a larger one): each step copies the gradients and parameters in and the parameters back
- * out with copyBufferToBuffer, which is a copy, not a dispatch. State lives only here. The segment
- * table (one row per parameter: start, end, active, then its scalars) tells workgroup row k where
- * parameter k lies and what lr, bias corrections, ... it uses this step.
+ * out with copyBufferToBuffer, which is a copy, not a dispatch. State lives only here. The dispatch
+ * cuts the arena into chunks of similar size (never straddling two parameters), one workgroup each;
+ * the segment table has one row per chunk (start, end, active, then its parameter's scalars), so a
+ * group of a 16M-element matrix and many biases is balanced, and lr, bias corrections, ... can differ
+ * per parameter (their step counts can).
  *
  * Padding lanes hold zeros in every arena: zero gradients keep zero state and zero updates for every
  * rule here, so they never produce NaN and are never copied out.
@@ -58,9 +60,23 @@ export class Arena {
     return this.params.indexOf(p);
   }
 
-  /** [start, end) of parameter k in vec4 units, for the segment table. */
-  span(k: number): [number, number] {
-    return [this.offsets[k] / 4, (this.offsets[k] + Math.ceil(this.params[k].size / 4) * 4) / 4];
+  private chunkCache: { size: number; list: { k: number; start: number; end: number }[] } | null = null;
+
+  /**
+   * The arena cut into chunks of at most `size` vec4s, never straddling two parameters: one workgroup
+   * per chunk, so a 16M-element tensor and a bias get work in proportion to their sizes.
+   */
+  chunks(size: number): { k: number; start: number; end: number }[] {
+    if (this.chunkCache?.size !== size) {
+      const list: { k: number; start: number; end: number }[] = [];
+      this.params.forEach((p, k) => {
+        const first = this.offsets[k] / 4;
+        const end = first + Math.ceil(p.size / 4);
+        for (let start = first; start < end; start += size) list.push({ k, start, end: Math.min(end, start + size) });
+      });
+      this.chunkCache = { size, list };
+    }
+    return this.chunkCache.list;
   }
 
   gatherGrad(k: number, grad: Tensor): void {

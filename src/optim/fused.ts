@@ -28,6 +28,7 @@
 import { Tensor, runtime, fmt } from '../tensor/index.js';
 import { maxGroups } from '../tensor/context.js';
 import { optimizerWgsl, nonFiniteWgsl, segmentStride, OPTIM_WG, type UpdateRule } from '../shaders/optim.js';
+import { grid } from '../shaders/kernel.js';
 import { fillTensor } from '../nn/utils.js';
 import { Optimizer, copyTensor, jsonCopy, type ParamGroup, type ParamState, type Params } from './optimizer.js';
 import { Arena } from './arena.js';
@@ -177,40 +178,42 @@ export abstract class FusedOptimizer<O extends { lr: number }> extends Optimizer
   private arenaWork(group: ParamGroup<O>): Work {
     const rule = this.rule(group);
     const arena = this.arenaOf(group);
-    const P = group.params.length;
-    if (P > 65535) fail(this.name, `foreach packs a param group into one dispatch with one workgroup row per parameter; this group has ${P} (at most 65535): split it into groups`);
     const stride = segmentStride(rule);
-    const rows = new Uint32Array(P * stride);
-    const bits = new Float32Array(rows.buffer);
-    const active: number[] = [];
-    let longest = 0;
-    group.params.forEach((p, k) => {
-      if (!p.grad || p.size === 0) return;
+    const scalars: (Float32Array | null)[] = group.params.map((p, k) => {
+      if (!p.grad || p.size === 0) return null;
       const st = this.stateOf(group, p, rule);
       this.exposeSlots(st, arena, k, rule);
       st.step = (st.step as number) + 1;
-      const [start, end] = arena.span(k);
-      rows.set([start, end, 1], k * stride);
       const values = this.scalars(group, st);
-      rule.scalars.forEach((name, j) => (bits[k * stride + 4 + j] = values[name]));
-      longest = Math.max(longest, end - start);
       arena.gatherGrad(k, p.grad);
       arena.gatherParam(k);
-      active.push(k);
+      return Float32Array.from(rule.scalars, (name) => values[name]);
     });
-    if (active.length === 0) return { checks: [], updates: [], after: () => {} };
+    if (scalars.every((v) => v === null)) return { checks: [], updates: [], after: () => {} };
+    // about maxGroups() chunks in all (more when there are more parameters), at least a workgroup's width each
+    const size = Math.max(OPTIM_WG, Math.ceil(arena.total / 4 / maxGroups() / OPTIM_WG) * OPTIM_WG);
+    const chunks = arena.chunks(size);
+    const rows = new Uint32Array(Math.max(chunks.length, 1) * stride);
+    const bits = new Float32Array(rows.buffer);
+    chunks.forEach((c, w) => {
+      const v = scalars[c.k];
+      if (!v) return;
+      rows.set([c.start, c.end, 1], w * stride);
+      bits.set(v, w * stride + 4);
+    });
     const rt = runtime();
     // a fresh (pooled) buffer per step: writing it never has to wait for the previous step's dispatch
     const seg = rt.alloc(rows.byteLength);
     rt.write(seg, rows);
     const buffers: Record<string, GPUBuffer> = { param: arena.param.buffer('optimizer step'), grad: arena.grad.buffer('optimizer step'), seg };
     for (const slot of rule.state) buffers[`state_${slot}`] = arena.slot(slot, this.initial(group, slot)).buffer('optimizer step');
-    const workgroups: [number, number] = [groupsFor(longest), P];
+    const workgroups = grid(chunks.length);
+    const uniforms = { chunks: chunks.length };
     return {
-      checks: this.skipNonFinite ? [{ wgsl: nonFiniteWgsl({ vec4: true, arena: { stride } }), buffers: { x: buffers.grad, seg }, uniforms: {}, workgroups }] : [],
-      updates: [{ wgsl: optimizerWgsl({ rule, layout: 'arena', guard: this.skipNonFinite }), buffers, uniforms: {}, workgroups }],
+      checks: this.skipNonFinite ? [{ wgsl: nonFiniteWgsl({ vec4: true, arena: { stride } }), buffers: { x: buffers.grad, seg }, uniforms, workgroups }] : [],
+      updates: [{ wgsl: optimizerWgsl({ rule, layout: 'arena', guard: this.skipNonFinite }), buffers, uniforms: { ...uniforms }, workgroups }],
       after: () => {
-        for (const k of active) arena.scatterParam(k);
+        scalars.forEach((v, k) => v && arena.scatterParam(k));
         rt.release(seg);
       },
     };
