@@ -137,10 +137,6 @@ export class Tensor {
     this.buffer('reshape');
     return new Tensor(this.storage!, shape, this.dtype);
   }
-  /** Share this tensor's storage (used by optimizers and checkpoints to address parameters). */
-  get storageBytes(): number {
-    return this.storage?.bytes ?? 0;
-  }
 
   /** Copy the data to the CPU. The only way data leaves the GPU. */
   async toArray(): Promise<Float32Array | Int32Array> {
