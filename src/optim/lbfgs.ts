@@ -117,14 +117,7 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
     return lossValue(await closure());
   }
 
-  override step(): Promise<void>;
-  override step(closure: Closure): Promise<number>;
-  override step(closure?: Closure): Promise<number | void> {
-    if (!closure) return Promise.reject(this.update());
-    return this.run(closure);
-  }
-
-  private async run(closure: Closure): Promise<number> {
+  protected override async stepWithClosure(closure: Closure): Promise<number> {
     const { lr, maxIter, maxEval, toleranceGrad, toleranceChange, historySize, lineSearchFn } = this.paramGroups[0];
     let st = this.state.get(this.params[0]);
     if (!st) this.state.set(this.params[0], (st = { funcEvals: 0, nIter: 0 }));

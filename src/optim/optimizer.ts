@@ -129,7 +129,8 @@ export abstract class Optimizer<O extends { lr: number }> {
     return this.stepWithClosure(closure);
   }
 
-  private async stepWithClosure(closure: Closure): Promise<number> {
+  /** step(closure): evaluate, then update. Closure-driven optimizers (LBFGS, SAM) override this. */
+  protected async stepWithClosure(closure: Closure): Promise<number> {
     const loss = await closure();
     this.update();
     return lossValue(loss);

@@ -77,14 +77,7 @@ export class SAM extends Optimizer<SAMOptions> {
     fail('SAM', 'step() needs a closure (SAM evaluates the loss twice): await opt.step(() => { opt.zeroGrad(); const l = f(); l.backward(); return l; })');
   }
 
-  override step(): Promise<void>;
-  override step(closure: Closure): Promise<number>;
-  override step(closure?: Closure): Promise<number | void> {
-    if (!closure) return Promise.reject(this.update());
-    return this.run(closure);
-  }
-
-  private async run(closure: Closure): Promise<number> {
+  protected override async stepWithClosure(closure: Closure): Promise<number> {
     const loss = await closure();
     const saved = this.firstStep();
     const second = await closure();
