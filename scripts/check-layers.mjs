@@ -17,7 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
-const LAYERS = { gpu: 0, shaders: 0, tensor: 1, autograd: 2, nn: 3, optim: 4, analysis: 5 };
+const LAYERS = { gpu: 0, shaders: 0, tensor: 1, autograd: 2, nn: 3, optim: 4, analysis: 5, testing: 6 };
 const ENTRY = 'index.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

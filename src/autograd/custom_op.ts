@@ -1,0 +1,117 @@
+/**
+ * customOp: a differentiable op defined by the user, as torch.autograd.Function.
+ *
+ *   const softplus = wg.autograd.customOp({
+ *     name: 'softplus',
+ *     forward: (ctx, x) => { ctx.save(x); return x.exp().add(1).log(); },
+ *     backward: (ctx, g) => { const [x] = ctx.saved; return [g.mul(x.sigmoid())]; },
+ *   });
+ *
+ * forward runs with recording off, so the op is ONE node on the tape whatever it computes inside
+ * (webgrad ops, or a user's WGSL expression through wg.fused). The tensors it creates are freed when
+ * it returns, except the output and what it saved with ctx.save(); those saved temporaries are freed
+ * after backward has used them. backward receives dL/d(output) and returns one gradient per argument
+ * of forward (null for a number, or for an input that needs none); the tape reduces a broadcast
+ * gradient to its input's shape, as for built-in ops.
+ */
+import { Tensor, collect, setGradEnabled, isGradEnabled, record, fmt } from '../tensor/index.js';
+
+export interface CustomOpContext {
+  /** Keep tensors (inputs, or values computed in forward) for backward. */
+  save(...tensors: Tensor[]): void;
+  /** What forward saved, in order. */
+  readonly saved: readonly Tensor[];
+  /** needsInputGrad[i]: argument i is a tensor that requires grad (backward may return null elsewhere). */
+  readonly needsInputGrad: readonly boolean[];
+}
+
+export interface CustomOpDefinition<A extends unknown[]> {
+  name: string;
+  forward: (ctx: CustomOpContext, ...args: A) => Tensor;
+  backward: (ctx: CustomOpContext, gradOutput: Tensor) => (Tensor | null)[] | Tensor | null;
+}
+
+/** True when a gradient of shape `g` reduces to `x` by summing broadcast dimensions (the tape does that). */
+function reducible(g: readonly number[], x: readonly number[]): boolean {
+  if (g.length < x.length) return false;
+  const off = g.length - x.length;
+  return x.every((d, i) => d === g[off + i] || d === 1);
+}
+
+export function customOp<A extends unknown[]>(def: CustomOpDefinition<A>): (...args: A) => Tensor {
+  const name = def?.name;
+  if (typeof name !== 'string' || !name) throw new Error('webgrad.customOp: give the op a name: customOp({ name, forward, backward })');
+  if (typeof def.forward !== 'function' || typeof def.backward !== 'function') {
+    throw new Error(`webgrad.customOp(${name}): forward and backward must both be functions (ctx, ...) => ...`);
+  }
+  const op = `customOp(${name})`;
+
+  return (...args: A): Tensor => {
+    const saved: Tensor[] = [];
+    const ctx: CustomOpContext = {
+      save: (...ts) => {
+        ts.forEach((t, i) => {
+          if (!(t instanceof Tensor)) throw new Error(`webgrad.${op}: ctx.save() takes tensors; argument ${i} is ${typeof t}`);
+        });
+        saved.push(...ts);
+      },
+      saved,
+      needsInputGrad: args.map((a) => a instanceof Tensor && a.requiresGrad),
+    };
+    args.forEach((a) => a instanceof Tensor && a.buffer(op)); // a disposed input fails here, naming the op
+
+    const prev = setGradEnabled(false);
+    let out: Tensor;
+    let created: Tensor[];
+    try {
+      ({ result: out, created } = collect(() => def.forward(ctx, ...args)));
+      if (!(out instanceof Tensor)) throw new Error(`webgrad.${op}: forward must return a Tensor (it returned ${typeof out})`);
+      // Returning an input unchanged would put a tape record on the caller's tensor: give back a copy.
+      if (args.includes(out)) out = out.clone();
+    } finally {
+      setGradEnabled(prev);
+    }
+    // Temporaries of forward that are neither the output nor saved are freed now.
+    const ownSaved = new Set(saved.filter((t) => created.includes(t) && t !== out));
+    for (const t of created) if (t !== out && !ownSaved.has(t) && !t.disposed) t.dispose();
+
+    const inputs = args.map((a) => (a instanceof Tensor || typeof a === 'number' ? a : 0));
+    const recorded = isGradEnabled() && ctx.needsInputGrad.some(Boolean);
+    if (!recorded) {
+      for (const t of ownSaved) t.dispose();
+      return out;
+    }
+    return record(out, op, inputs, (gradOut) => {
+      let grads: unknown;
+      try {
+        for (const t of saved) t.buffer(`${op} backward (a tensor saved with ctx.save)`);
+        grads = def.backward(ctx, gradOut);
+      } finally {
+        // Saved temporaries are freed once backward has used them (unless returned as a gradient).
+        const returned = new Set(Array.isArray(grads) ? grads : [grads]);
+        for (const t of ownSaved) if (!t.disposed && !returned.has(t)) t.dispose();
+      }
+      if (grads instanceof Tensor || grads === null) grads = [grads];
+      if (!Array.isArray(grads) || grads.length !== args.length) {
+        throw new Error(
+          `webgrad.${op}: backward returned ${Array.isArray(grads) ? `${grads.length} gradient(s)` : typeof grads}, ` +
+            `but forward takes ${args.length} argument(s): return an array with one gradient (or null) per argument`,
+        );
+      }
+      return grads.map((g, i) => {
+        const a = args[i];
+        if (g === null || g === undefined) return null;
+        if (!(g instanceof Tensor)) throw new Error(`webgrad.${op}: backward's gradient ${i} is ${typeof g}, not a Tensor or null`);
+        if (!(a instanceof Tensor)) throw new Error(`webgrad.${op}: backward returned a gradient for argument ${i}, which is not a tensor: return null there`);
+        if (g.dtype !== 'float32') throw new Error(`webgrad.${op}: backward's gradient ${i} is ${g.dtype}; gradients are float32`);
+        if (!reducible(g.shape, a.shape)) {
+          throw new Error(
+            `webgrad.${op}: backward's gradient ${i} has shape ${fmt(g.shape)}, but input ${i} has shape ${fmt(a.shape)}; ` +
+              'return a gradient of the input\'s shape (or one that broadcasts from it)',
+          );
+        }
+        return g;
+      });
+    });
+  };
+}
