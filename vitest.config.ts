@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// The same test files also run in headless Chrome: see test/browser/run.mjs.
+// `npx vitest run` in Node. `npm test` runs the same files through `webgrad test` (bin/webgrad.mjs),
+// in Node and in headless Chromium (vitest's browser mode), with the same settings as below.
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],

@@ -9,31 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import puppeteer from 'puppeteer-core';
 
-// WebGPU needs --enable-unsafe-webgpu on Linux; without a GPU Chromium falls back to SwiftShader.
-// --enable-features=Vulkan lets a real GPU be used where the machine has one.
-export const CHROME_FLAGS = [
-  '--enable-unsafe-webgpu',
-  '--enable-features=Vulkan',
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  ...(process.env.CHROME_FLAGS ?? '').split(/\s+/).filter(Boolean),
-];
-
-export function findChrome() {
-  const candidates = [
-    process.env.CHROME_PATH,
-    '/usr/bin/chromium',
-    '/usr/bin/chromium-browser',
-    '/usr/bin/google-chrome',
-    '/usr/bin/google-chrome-stable',
-    '/opt/google/chrome/chrome',
-    '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
-  ].filter(Boolean);
-  return candidates.find((p) => fs.existsSync(p));
-}
+// Flags and browser discovery live with the test runner (bin/chrome.mjs): one definition.
+import { CHROME_FLAGS, findChrome } from '../bin/chrome.mjs';
+export { CHROME_FLAGS, findChrome };
 
 const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.map': 'application/json', '.html': 'text/html', '.json': 'application/json' };
 

@@ -1,5 +1,5 @@
-// Checks the test rig itself: the same file runs under vitest in Node and in headless Chrome
-// (where `vitest` is test/browser/vitest-shim.ts).
+// Checks the test runner itself (`webgrad test`, bin/webgrad.mjs): the same file runs under vitest in
+// Node and in headless Chromium (vitest's browser mode), with the same hooks, matchers and spies.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 
 const inBrowser = typeof window !== 'undefined';
