@@ -64,16 +64,18 @@ export function customOp<A extends unknown[]>(def: CustomOpDefinition<A>): (...a
     let out: Tensor;
     let created: Tensor[];
     try {
-      ({ result: out, created } = collect(() => def.forward(ctx, ...args)));
-      if (!(out instanceof Tensor)) throw new Error(`webgrad.${op}: forward must return a Tensor (it returned ${typeof out})`);
-      // Returning an input unchanged would put a tape record on the caller's tensor: give back a copy.
-      if (args.includes(out)) out = out.clone();
+      let result: Tensor;
+      ({ result, created } = collect(() => def.forward(ctx, ...args)));
+      if (!(result instanceof Tensor)) throw new Error(`webgrad.${op}: forward must return a Tensor (it returned ${typeof result})`);
+      // The output is a new tensor made here, in the caller's scope: a view of what forward made (no
+      // copy), or a copy of a tensor it did not make (an input, which must not get a tape record).
+      out = created.includes(result) ? result.view(result.shape) : result.clone();
     } finally {
       setGradEnabled(prev);
     }
-    // Temporaries of forward that are neither the output nor saved are freed now.
-    const ownSaved = new Set(saved.filter((t) => created.includes(t) && t !== out));
-    for (const t of created) if (t !== out && !ownSaved.has(t) && !t.disposed) t.dispose();
+    // Forward's own tensors are freed now, except what it saved (freed after backward).
+    const ownSaved = new Set(saved.filter((t) => created.includes(t)));
+    for (const t of created) if (!ownSaved.has(t) && !t.disposed) t.dispose();
 
     const inputs = args.map((a) => (a instanceof Tensor || typeof a === 'number' ? a : 0));
     const recorded = isGradEnabled() && ctx.needsInputGrad.some(Boolean);

@@ -14,7 +14,7 @@
  * An element fails when |analytic − numeric| > atol + rtol·|numeric| (torch.allclose); the worst one
  * (largest ratio of error to tolerance) is reported by input and multi-index.
  */
-import { Tensor, tensor, setGradEnabled, fmt } from '../tensor/index.js';
+import { Tensor, tensor, setGradEnabled, collect, fmt } from '../tensor/index.js';
 import { backward } from '../autograd/index.js';
 
 export interface CloseOptions {
@@ -179,13 +179,15 @@ export async function gradcheck(fn: (...inputs: any[]) => Tensor, inputs: readon
   try {
     // Analytic: one backward with upstream gradient u.
     const leaves = inputs.map((_, i) => make(i, data[i], true));
-    const y = outputOf(fn(...leaves));
+    // Everything fn creates is freed at the end (backward frees the graph's intermediates; this catches the rest).
+    const { result, created } = collect(() => fn(...leaves));
+    temps.push(...created);
+    const y = outputOf(result);
     const u = y.size === 1 ? new Float32Array([1]) : upstream(y.size, o.seed ?? 0);
     const uT = tensor(u, y.shape);
     temps.push(uT);
     if (!y.requiresGrad) throw new Error('gradcheck: the output does not depend on any input through recorded ops (was it computed under noGrad, or detached?)');
     backward(y, uT);
-    if (!leaves.includes(y)) temps.push(y);
     const analytic = await Promise.all(
       leaves.map(async (t, i) => {
         if (!checked[i]) return null;
@@ -199,13 +201,14 @@ export async function gradcheck(fn: (...inputs: any[]) => Tensor, inputs: readon
     const loss = async (args: (Tensor | number)[]): Promise<number> => {
       const prev = setGradEnabled(false);
       let out: Tensor;
+      let created: Tensor[];
       try {
-        out = outputOf(fn(...args));
+        ({ result: out, created } = collect(() => fn(...args)));
       } finally {
         setGradEnabled(prev);
       }
-      const v = await out.toArray();
-      if (!args.includes(out)) out.dispose();
+      const v = await outputOf(out).toArray();
+      for (const t of created) if (!args.includes(t) && !t.disposed) t.dispose();
       let s = 0;
       for (let k = 0; k < v.length; k++) s += v[k] * u[k];
       return s;
