@@ -200,11 +200,11 @@ async function test(o) {
       testTimeout: o.timeout,
       hookTimeout: o.timeout,
       setupFiles: [path.join(here, 'test-setup.mjs')],
-      // One file at a time in one process (or page) that keeps its GPU device: GPU tests share it.
+      // One file at a time in one process (or one page) that keeps its GPU device and compiled kernels.
       fileParallelism: false,
       maxWorkers: 1,
       pool: 'forks',
-      isolate: !!chrome,
+      isolate: false,
     },
     // The browser settings go in as config, not as CLI options (vitest reads a CLI `browser` as a flag).
     {

@@ -32,7 +32,8 @@ describe('gradcheck', () => {
     expect(r.worst!.analytic).toBeCloseTo(1 / (1 + Math.exp(-X[i][j])), 5);
     expect(x.grad).toBeNull();
     expect(x.requiresGrad).toBe(false);
-    expect(wg.memory().tensors).toBe(before); // everything gradcheck made is freed
+    // everything gradcheck made is freed (at most: the collector may free other tests' dropped tensors meanwhile)
+    expect(wg.memory().tensors).toBeLessThanOrEqual(before);
   });
 
   it('points at the one element where a wrong rule is wrong', async () => {
