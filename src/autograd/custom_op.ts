@@ -25,7 +25,7 @@ export interface CustomOpContext {
   readonly needsInputGrad: readonly boolean[];
 }
 
-export interface CustomOpDefinition<A extends unknown[]> {
+export interface CustomOpDefinition<A extends unknown[] = Tensor[]> {
   name: string;
   forward: (ctx: CustomOpContext, ...args: A) => Tensor;
   backward: (ctx: CustomOpContext, gradOutput: Tensor) => (Tensor | null)[] | Tensor | null;
@@ -38,7 +38,7 @@ function reducible(g: readonly number[], x: readonly number[]): boolean {
   return x.every((d, i) => d === g[off + i] || d === 1);
 }
 
-export function customOp<A extends unknown[]>(def: CustomOpDefinition<A>): (...args: A) => Tensor {
+export function customOp<A extends unknown[] = Tensor[]>(def: CustomOpDefinition<A>): (...args: A) => Tensor {
   const name = def?.name;
   if (typeof name !== 'string' || !name) throw new Error('webgrad.customOp: give the op a name: customOp({ name, forward, backward })');
   if (typeof def.forward !== 'function' || typeof def.backward !== 'function') {
