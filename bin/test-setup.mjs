@@ -12,7 +12,7 @@ if (typeof window !== 'undefined' && typeof document !== 'undefined') {
     : !navigator.gpu
       ? 'navigator.gpu is undefined (Chromium needs --enable-unsafe-webgpu on Linux)'
       : !(await navigator.gpu.requestAdapter())
-        ? 'navigator.gpu.requestAdapter() returned null (no GPU and no SwiftShader/Vulkan loader: install libvulkan1)'
+        ? 'navigator.gpu.requestAdapter() returned null (no usable adapter: check CHROME_FLAGS; without a GPU, Chromium needs the Vulkan loader libvulkan1 for SwiftShader)'
         : null;
   if (why) throw new Error(`webgrad test: WebGPU is not available in the page: ${why}`);
 }

@@ -118,6 +118,8 @@ class LineReporter {
       const head = `${e.name && !String(e.message).startsWith(e.name) ? `${e.name}: ` : ''}${e.message}`;
       console.log(red(indent(plain(head))));
       if (e.diff) console.log(indent(plain(e.diff)));
+      // e.g. "Failed to import test file" hides the reason (a setup file that found no WebGPU) in cause
+      for (let c = e.cause, depth = 0; c && depth < 3; c = c.cause, depth++) console.log(red(indent(`[cause] ${plain(c.message ?? c)}`)));
       const frames = (e.stacks ?? [])
         .filter((f) => !/node_modules|\/bin\/test-setup\.mjs/.test(f.file))
         .slice(0, 4)

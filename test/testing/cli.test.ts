@@ -38,10 +38,14 @@ it('leaves an unhandled rejection', async () => { Promise.reject(new Error('late
 write('empty.test.mjs', `import { describe } from 'vitest';\ndescribe('nothing', () => {});\n`);
 
 function cli(...args: string[]): Promise<{ code: number | null; out: string }> {
+  return cliWith({}, ...args);
+}
+
+function cliWith(env: Record<string, string>, ...args: string[]): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(root, 'bin/webgrad.mjs'), 'test', ...args], {
       cwd: root,
-      env: { ...process.env, NO_COLOR: '1' },
+      env: { ...process.env, NO_COLOR: '1', ...env },
     });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
@@ -73,6 +77,15 @@ describe('webgrad test', () => {
     expect(out).toMatch(/console\.error was called during this test .*\n.*something is off/);
     expect(out).toMatch(/late failure/);
     expect(lastLine(out)).toMatch(/^\d+ passed, [1-9]\d* failed$/);
+    expect(code).toBe(1);
+  });
+
+  it('fails every file of a page without WebGPU', async () => {
+    const flags = '--disable-gpu --disable-software-rasterizer --disable-features=Vulkan,WebGPUService';
+    const { code, out } = await cliWith({ CHROME_FLAGS: flags }, `${rel}/user.test.mjs`);
+    expect(out).toMatch(/✗ .*user\.test\.mjs \(file\)/);
+    expect(out).toMatch(/WebGPU is not available in the page: navigator\.gpu\.requestAdapter\(\) returned null/);
+    expect(lastLine(out)).toBe('0 passed, 1 failed');
     expect(code).toBe(1);
   });
 
