@@ -147,6 +147,16 @@ class LineReporter {
       console.log(`${yellow('-')} ${name} ${dim(`(${r.state})`)}`);
     }
   }
+  onTestSuiteResult(testSuite) {
+    // A describe whose beforeAll/afterAll threw: its tests are skipped, the suite carries the error.
+    const errors = testSuite.errors();
+    if (errors.length) {
+      const name = `${path.relative(this.root, testSuite.module.moduleId).split(path.sep).join('/')} > ${testSuite.fullName} (suite)`;
+      this.failed.push(name);
+      console.log(`${red('✗')} ${name}`);
+      this.printErrors(errors);
+    }
+  }
   onTestModuleEnd(testModule) {
     // A file that failed outside its tests: import or syntax errors, beforeAll/afterAll, the setup file.
     const errors = testModule.errors();
@@ -227,6 +237,10 @@ async function test(o) {
       console.log(dim(`Chromium: ${chrome} (headless) ${CHROME_FLAGS.join(' ')}`));
     }
     if (specs.length) await vitest.runTestSpecifications(specs, true);
+    // Whatever else vitest counts as failed (a state this reporter has no line for) fails the run too.
+    if (reporter.failed.length === 0 && vitest.state.getFiles().some((f) => f.result?.state === 'fail')) {
+      reporter.failed.push('(a file vitest reports as failed; see above)');
+    }
   } finally {
     await vitest.close();
   }

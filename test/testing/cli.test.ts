@@ -35,6 +35,16 @@ it('logs an error', () => { console.error('something is off'); });
 it('leaves an unhandled rejection', async () => { Promise.reject(new Error('late failure')); await new Promise((r) => setTimeout(r, 20)); });
 `,
 );
+write(
+  'setup.test.mjs',
+  `import { describe, it, beforeAll, expect } from 'vitest';
+it('passes', () => expect(1).toBe(1));
+describe('broken setup', () => {
+  beforeAll(() => { throw new Error('setup broke'); });
+  it('never runs', () => {});
+});
+`,
+);
 write('empty.test.mjs', `import { describe } from 'vitest';\ndescribe('nothing', () => {});\n`);
 
 function cli(...args: string[]): Promise<{ code: number | null; out: string }> {
@@ -86,6 +96,13 @@ describe('webgrad test', () => {
     expect(out).toMatch(/✗ .*user\.test\.mjs \(file\)/);
     expect(out).toMatch(/WebGPU is not available in the page: navigator\.gpu\.requestAdapter\(\) returned null/);
     expect(lastLine(out)).toBe('0 passed, 1 failed');
+    expect(code).toBe(1);
+  });
+
+  it('fails a suite whose beforeAll throws (its tests are skipped, not passed)', async () => {
+    const { code, out } = await cli('--node', `${rel}/setup.test.mjs`);
+    expect(out).toMatch(/✗ .*setup\.test\.mjs > broken setup \(suite\)\n\s+Error: setup broke/);
+    expect(lastLine(out)).toBe('1 passed, 1 failed');
     expect(code).toBe(1);
   });
 
