@@ -108,7 +108,8 @@ describe('webgrad test', () => {
 
   it('exits 1 when no test ran, or no file matched', async () => {
     const empty = await cli('--node', `${rel}/empty.test.mjs`);
-    expect(lastLine(empty.out)).toBe('0 passed, 1 failed'); // vitest: "No test found in suite"
+    expect(empty.out).toMatch(/No test found in suite/); // reported for the describe and for the file
+    expect(lastLine(empty.out)).toMatch(/^0 passed, [1-9]\d* failed$/);
     expect(empty.code).toBe(1);
     const none = await cli('--node', `${rel}/nothing-here-*.test.mjs`);
     expect(none.out).toMatch(/No test files matched/);
