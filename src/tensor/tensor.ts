@@ -4,6 +4,7 @@
  */
 import { runtime } from './context.js';
 import { numel, fmt, type Shape } from './shape.js';
+import { checkShapeFits } from './limits.js';
 import * as ops from './ops/index.js';
 import type { GeluOptions, Scalar } from './ops/index.js';
 
@@ -91,8 +92,8 @@ export class Tensor {
   }
 
   /** A new tensor of `shape` backed by freshly allocated (uninitialised) GPU memory. */
-  static empty(shape: Shape, dtype: DType = 'float32'): Tensor {
-    const bytes = numel(shape) * 4;
+  static empty(shape: Shape, dtype: DType = 'float32', op = 'empty'): Tensor {
+    const bytes = checkShapeFits(op, shape) * 4;
     return new Tensor({ buffer: runtime().alloc(bytes), bytes, refs: 0 }, shape, dtype);
   }
 

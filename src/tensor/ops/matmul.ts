@@ -25,7 +25,7 @@ export function mm(a: Tensor, b: Tensor, transA = false, transB = false, name = 
   const batch = Math.max(ba, bb);
   if (batch > 65535) throw bad(`batch ${batch} exceeds 65535`);
   const outShape = a.ndim === 3 || b.ndim === 3 ? [batch, M, N] : [M, N];
-  const c = Tensor.empty(outShape);
+  const c = Tensor.empty(outShape, 'float32', name);
   const variant = matmulVariant();
   const vec4 = vec4Ok(M, N, Ka, transA, transB);
   const spec: MatmulSpec = { transA, transB, variant, vec4, block: chooseBlock(M, N, batch) };
