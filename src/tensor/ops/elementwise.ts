@@ -45,7 +45,7 @@ export function runElementwise(op: string, expr: string, args: readonly TensorLi
       `webgrad.${op}: tensors of rank ${outShape.length} ${fmt(outShape)} can be broadcast or transposed only up to rank 8 (at most 8 dims); reshape to merge dimensions first`,
     );
   }
-  const out = Tensor.empty(outShape, o.outDtype ?? 'float32');
+  const out = Tensor.empty(outShape, o.outDtype ?? 'float32', op);
   if (n === 0) return out;
   const strides = tensors.map((t, i) => {
     const explicit = o.strides?.[i];
@@ -182,25 +182,30 @@ export interface GeluOptions {
 // erf by Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7): WGSL has no erf.
 const ERF = (z: string) =>
   `(sign(${z}) * (T(1.0) - (((((T(1.061405429) * (T(1.0) / (T(1.0) + T(0.3275911) * abs(${z}))) - T(1.453152027)) * (T(1.0) / (T(1.0) + T(0.3275911) * abs(${z}))) + T(1.421413741)) * (T(1.0) / (T(1.0) + T(0.3275911) * abs(${z}))) - T(0.284496736)) * (T(1.0) / (T(1.0) + T(0.3275911) * abs(${z}))) + T(0.254829592)) * (T(1.0) / (T(1.0) + T(0.3275911) * abs(${z})))) * exp(-(${z}) * (${z}))))`;
-const TANH = (z: string) => `(sign(${z}) * (T(1.0) - exp(T(-2.0) * abs(${z}))) / (T(1.0) + exp(T(-2.0) * abs(${z}))))`;
 const K0 = 'T(0.7978845608028654)'; // √(2/π)
+/** σ(z) and σ(−z) from one exp(−|z|) ≤ 1, so neither overflows nor cancels (1 − σ(z) would, for large z). */
+const SIGMOID = (z: string) => `select(exp(-abs(${z})) / (T(1.0) + exp(-abs(${z}))), T(1.0) / (T(1.0) + exp(-abs(${z}))), (${z}) >= T(0.0))`;
+const SIGMOID_NEG = (z: string) => `select(T(1.0) / (T(1.0) + exp(-abs(${z}))), exp(-abs(${z})) / (T(1.0) + exp(-abs(${z}))), (${z}) >= T(0.0))`;
 /**
- * GELU(x) = x·Φ(x) ('none'), or 0.5x(1 + tanh(√(2/π)(x + 0.044715x³))) ('tanh').
+ * GELU(x) = x·Φ(x) ('none'), or 0.5x(1 + tanh u) with u = √(2/π)(x + 0.044715x³) ('tanh').
  * Hendrycks & Gimpel 2016, https://arxiv.org/abs/1606.08415
+ * The tanh form is computed as x·σ(2u) (the same function, since 0.5(1 + tanh u) = σ(2u)): for x < −4,
+ * 1 + tanh u cancels to a few float32 ulps of 1 and loses all relative accuracy, σ(2u) = e^{2u}/(1 + e^{2u})
+ * keeps it.  d/dx x·σ(2u) = σ(2u) + x·σ(2u)·σ(−2u)·2u′,  u′ = √(2/π)(1 + 3·0.044715x²).
  */
 export function gelu(x: Tensor, o: GeluOptions = {}): Tensor {
   check('gelu', x);
   const approx = o.approximate ?? 'none';
   if (approx !== 'none' && approx !== 'tanh') throw new Error(`webgrad.gelu: approximate must be 'none' or 'tanh' (got '${approx}')`);
-  const inner = `(${K0} * (a + T(0.044715) * a * a * a))`;
-  const expr = approx === 'none' ? `T(0.5) * a * (T(1.0) + ${ERF('a * T(0.7071067811865476)')})` : `T(0.5) * a * (T(1.0) + ${TANH(inner)})`;
+  const twoU = `(T(2.0) * ${K0} * (a + T(0.044715) * a * a * a))`;
+  const expr = approx === 'none' ? `T(0.5) * a * (T(1.0) + ${ERF('a * T(0.7071067811865476)')})` : `a * ${SIGMOID(twoU)}`;
   const y = runElementwise('gelu', expr, [x]);
   return record(y, 'gelu', [x], (g) => {
-    // d/dx xΦ(x) = Φ(x) + xφ(x);  tanh form: 0.5(1+t) + 0.5x(1−t²)·√(2/π)(1 + 3·0.044715x²)
+    // d/dx xΦ(x) = Φ(x) + xφ(x)
     const d =
       approx === 'none'
         ? `b * (T(0.5) * (T(1.0) + ${ERF('a * T(0.7071067811865476)')}) + a * T(0.3989422804014327) * exp(T(-0.5) * a * a))`
-        : `b * (T(0.5) * (T(1.0) + ${TANH(inner)}) + T(0.5) * a * (T(1.0) - ${TANH(inner)} * ${TANH(inner)}) * ${K0} * (T(1.0) + T(0.134145) * a * a))`;
+        : `b * (${SIGMOID(twoU)} + a * ${SIGMOID(twoU)} * ${SIGMOID_NEG(twoU)} * T(2.0) * ${K0} * (T(1.0) + T(0.134145) * a * a))`;
     return [fused(d, x, g)];
   });
 }
