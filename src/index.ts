@@ -72,5 +72,6 @@ export {
 } from './tensor/index.js';
 export type { DType, TensorLike, Shape } from './tensor/index.js';
 export { noGrad, enableGrad, isGradEnabled } from './autograd/index.js';
+export * as autograd from './autograd/index.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';

@@ -1,2 +1,3 @@
 export { backward } from './backward.js';
 export { noGrad, enableGrad, isGradEnabled } from './grad_mode.js';
+export { detectAnomaly, isAnomalyEnabled } from './anomaly.js';

@@ -5,6 +5,7 @@
 import { runtime } from './context.js';
 import { numel, fmt, type Shape } from './shape.js';
 import { checkShapeFits } from './limits.js';
+import { readChecked } from './checks.js';
 import * as ops from './ops/index.js';
 import type { GeluOptions, Scalar } from './ops/index.js';
 
@@ -141,7 +142,7 @@ export class Tensor {
 
   /** Copy the data to the CPU. The only way data leaves the GPU. */
   async toArray(): Promise<Float32Array | Int32Array> {
-    const buf = await runtime().read(this.buffer('toArray'), this.size * 4);
+    const buf = await readChecked(this.buffer('toArray'), this.size * 4);
     return this.dtype === 'int32' ? new Int32Array(buf) : new Float32Array(buf);
   }
   /** Nested JS arrays in the tensor's shape. */
