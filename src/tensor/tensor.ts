@@ -115,7 +115,7 @@ export class Tensor {
   }
   set requiresGrad(v: boolean) {
     if (!v && this.node) throw new Error('webgrad: requiresGrad can only be cleared on leaf tensors; use detach() for a non-leaf');
-    if (v && this.dtype !== 'float32') throw new Error(`webgrad: only float32 tensors can require gradients (this one is ${this.dtype})`);
+    if (v && this.dtype !== 'float32') throw new Error(`webgrad: only float32 tensors can require gradients (this one is ${this.dtype}, as torch refuses for integers); convert with .float() first`);
     this._requiresGrad = v;
   }
   /** @internal set by ops on outputs that carry a tape record. */
@@ -235,4 +235,6 @@ export class Tensor {
   softmax(dim: number): Tensor { return ops.softmax(this, dim); }
   logSoftmax(dim: number): Tensor { return ops.logSoftmax(this, dim); }
   clone(): Tensor { return ops.clone(this); }
+  float(): Tensor { return ops.float(this); }
+  int(): Tensor { return ops.int(this); }
 }
