@@ -37,9 +37,10 @@ function flagOf(rt: Runtime): Flag {
 
 /**
  * Register a check about to be dispatched: returns the flag buffer to bind and the id the kernel
- * writes on failure. `key` identifies the message (same key, same id).
+ * writes on failure. `key` identifies the message (same key, same id). With `pending` false the
+ * kernel binds the flag but cannot fail (its inputs were checked on the CPU): readbacks stay plain.
  */
-export function registerCheck(key: string, describe: Describe): { flag: GPUBuffer; id: number } {
+export function registerCheck(key: string, describe: Describe, pending = true): { flag: GPUBuffer; id: number } {
   const f = flagOf(runtime());
   let id = f.ids.get(key);
   if (id === undefined) {
@@ -47,7 +48,7 @@ export function registerCheck(key: string, describe: Describe): { flag: GPUBuffe
     f.ids.set(key, id);
     f.describes.set(id, describe);
   }
-  f.pending.set(id, describe);
+  if (pending) f.pending.set(id, describe);
   return { flag: f.buffer, id };
 }
 

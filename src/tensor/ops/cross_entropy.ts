@@ -133,6 +133,7 @@ export function crossEntropy(logits: Tensor, target: Target, o: CrossEntropyOpti
   const { flag, id } = registerCheck(`${OP}:${C}:${ignore}`, (row, value) =>
     `webgrad.${OP}: target[${row}] = ${value | 0} is not a class index in [0, ${C}) (logits with ${C} classes); ` +
       `the only other value allowed is ignoreIndex (${ignore}). Found on the GPU by the loss kernel and reported at this readback.`,
+    cpu === null, // targets from the CPU were checked above
   );
   const uniforms = { rows: N, C, eps, ignore, flag_id: id };
   const common = (extra: Record<string, GPUBuffer>): Record<string, GPUBuffer> => ({
