@@ -3,7 +3,7 @@
  * under torch's functional names; mseLoss and dropout are built here from them.
  */
 import {
-  Tensor, Generator, defaultGenerator, fromData, record, fused, checkReduction, sameShape, fmt,
+  Tensor, Generator, defaultGenerator, fromData, record, fused, checkReduction, checkOptionNames, sameShape, fmt,
   sub, mul, sum, mean, relu as reluOp, gelu as geluOp, softmax as softmaxOp, logSoftmax as logSoftmaxOp,
   type GeluOptions, type Reduction,
 } from '../tensor/index.js';
@@ -27,10 +27,14 @@ export { tanh, sigmoid } from '../tensor/index.js';
  * Mean squared error: ℓ = (a − b)², then 'mean' (default), 'sum' or 'none'. Unlike torch, which warns
  * and broadcasts, shapes must match: broadcasting a target is almost always a bug.
  */
-export function mseLoss(input: Tensor, target: Tensor, { reduction = 'mean' }: { reduction?: Reduction } = {}): Tensor {
+export function mseLoss(input: Tensor, target: Tensor, o: { reduction?: Reduction } = {}): Tensor {
   check('mseLoss', input, 'input');
   check('mseLoss', target, 'target');
-  checkReduction('mseLoss', reduction);
+  checkOptionNames('mseLoss', o, ['reduction']);
+  const reduction = checkReduction('mseLoss', o.reduction ?? 'mean');
+  for (const [what, t] of [['input', input], ['target', target]] as const) {
+    if (t.dtype !== 'float32') throw new Error(`webgrad.mseLoss: ${what} is ${t.dtype}; the loss is defined for float32 tensors: convert with .float()`);
+  }
   if (!sameShape(input.shape, target.shape)) {
     throw new Error(`webgrad.mseLoss: input ${fmt(input.shape)} and target ${fmt(target.shape)} differ in shape; reshape one so they match`);
   }
@@ -64,6 +68,7 @@ export interface DropoutOptions {
 export function dropout(x: Tensor, p = 0.5, training = true, o: DropoutOptions = {}): Tensor {
   check('dropout', x);
   if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new Error(`webgrad.dropout: p must be a probability in [0, 1] (got ${p})`);
+  if (x.dtype !== 'float32') throw new Error(`webgrad.dropout: input is ${x.dtype}; dropout is defined for float32 tensors: convert with .float()`);
   if (!training || p === 0) return x;
   const g = o.generator ?? defaultGenerator;
   const scale = p === 1 ? 0 : 1 / (1 - p);

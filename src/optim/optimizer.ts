@@ -22,7 +22,7 @@
  */
 import { Tensor, runtime, fmt } from '../tensor/index.js';
 import { fillTensor } from '../nn/utils.js';
-import { checkGroupKeys, checkKnownOptions, checkNonNegative, fail } from './validate.js';
+import { checkGroupKeys, checkKnownOptions, checkNonNegative, checkParamsArgument, fail } from './validate.js';
 
 /** A closure re-evaluates the model: zeroGrad, forward, backward, and returns the loss. A Tensor
  * returned is read back (after the update is encoded, so the GPU stays busy) and then disposed. */
@@ -70,6 +70,7 @@ export abstract class Optimizer<O extends { lr: number }> {
   constructor(params: Params<O>, defaults: Partial<O>, name: string) {
     this.name = name;
     checkKnownOptions(name, defaults, this.optionNames());
+    checkParamsArgument(name, params, (v) => v instanceof Tensor);
     this.defaults = { ...this.defaultOptions(), ...jsonCopy(defaults) } as O;
     const list = [...(params as Iterable<unknown>)];
     if (list.length === 0) fail(name, 'got an empty parameter list; pass model.parameters() or a list of tensors');
@@ -88,13 +89,21 @@ export abstract class Optimizer<O extends { lr: number }> {
 
   addParamGroup(input: ParamGroupInput<O>): void {
     if (!input || typeof input !== 'object' || !('params' in input)) fail(this.name, 'a param group must be an object { params, ...options }');
-    const params = input.params instanceof Tensor ? [input.params] : [...(input.params as Iterable<Tensor>)];
+    const ps = input.params as unknown;
+    if (ps === null || typeof ps !== 'object' || typeof (ps as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+      if (!(ps instanceof Tensor)) fail(this.name, `a param group's params must be a list of tensors (got ${ps === null ? 'null' : typeof ps})`);
+    }
+    const params = ps instanceof Tensor ? [ps] : [...(ps as Iterable<Tensor>)];
     const seen = new Set(this.paramGroups.flatMap((g) => g.params));
     params.forEach((p, i) => {
-      if (!(p instanceof Tensor)) fail(this.name, `params[${i}] is not a Tensor (got ${typeof p})`);
+      if (!(p instanceof Tensor)) {
+        const what = p && typeof p === 'object' && typeof (p as { parameters?: unknown }).parameters === 'function' ? 'a Module' : p === null ? 'null' : typeof p;
+        fail(this.name, `params[${i}] is not a Tensor (got ${what}); list tensors (model.parameters()) or param groups { params: [...] }, not a mix`);
+      }
       if (p.disposed) fail(this.name, `params[${i}] (shape ${fmt(p.shape)}) has been disposed`);
       if (p.dtype !== 'float32') fail(this.name, `params[${i}] is ${p.dtype}; only float32 tensors can be optimized`);
       if (!p.isLeaf) fail(this.name, `params[${i}] (shape ${fmt(p.shape)}) is not a leaf tensor (it has a tape record); optimize the leaves, e.g. p.detach() with requiresGrad`);
+      if (!p.requiresGrad) fail(this.name, `params[${i}] (shape ${fmt(p.shape)}) does not require grad, so it never gets a gradient; set requiresGrad = true on it, or leave frozen tensors out (e.g. model.parameters().filter((p) => p.requiresGrad))`);
       if (seen.has(p)) fail(this.name, `params[${i}] (shape ${fmt(p.shape)}) appears in more than one place; each parameter may be listed once`);
       seen.add(p);
     });

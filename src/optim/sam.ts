@@ -25,7 +25,7 @@
 import { Tensor } from '../tensor/index.js';
 import { inplace, totalNorm } from '../nn/utils.js';
 import { Optimizer, copyTensor, copyInto, lossValue, type Closure, type OptimizerStateDict, type ParamGroup, type ParamGroupInput, type Params } from './optimizer.js';
-import { checkBoolean, checkNonNegative, fail } from './validate.js';
+import { checkBoolean, checkNonNegative, checkParamsArgument, fail } from './validate.js';
 
 export type SAMOptions = { lr: number; rho: number; adaptive: boolean; [baseOption: string]: unknown };
 
@@ -37,6 +37,7 @@ export class SAM extends Optimizer<SAMOptions> {
 
   constructor(params: Params<SAMOptions>, BaseOptimizer: BaseClass, options: Partial<SAMOptions> = {}) {
     if (typeof BaseOptimizer !== 'function') fail('SAM', 'the second argument must be an optimizer class, e.g. new SAM(params, wg.optim.SGD, { lr: 0.1 })');
+    checkParamsArgument('SAM', params, (v) => v instanceof Tensor);
     const { rho = 0.05, adaptive = false, ...baseOptions } = options;
     const list = [...(params as Iterable<Tensor | ParamGroupInput<SAMOptions>>)];
     super(list as Params<SAMOptions>, { rho, adaptive, lr: 0 }, 'SAM');

@@ -68,3 +68,18 @@ export function checkGroupKeys(opt: string, group: object, known: readonly strin
     }
   }
 }
+
+/**
+ * The first argument of an optimizer: an iterable of tensors or of param groups. The common mistakes
+ * (a Module, a single tensor, a plain object) would otherwise fail with a TypeError far from the cause.
+ */
+export function checkParamsArgument(opt: string, params: unknown, isTensor: (v: unknown) => boolean): void {
+  const v = params as { parameters?: unknown; [Symbol.iterator]?: unknown } | null | undefined;
+  if (v && typeof v === 'object' && typeof v.parameters === 'function') {
+    fail(opt, `got a Module; pass its parameters: new ${opt}(model.parameters(), { ... })`);
+  }
+  if (isTensor(v)) fail(opt, `got a single Tensor; pass a list of tensors: new ${opt}([t], { ... })`);
+  if (v === null || v === undefined || typeof v[Symbol.iterator] !== 'function' || typeof v === 'string') {
+    fail(opt, `params must be an iterable of tensors or of param groups { params, ...options } (got ${v === null ? 'null' : typeof v}); pass model.parameters() or [t1, t2]`);
+  }
+}

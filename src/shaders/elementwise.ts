@@ -6,7 +6,8 @@
  * written as T(1.0) so the same expression serves both paths. Each thread walks a grid-stride loop, which
  * lets a few workgroups cover any size (faster on CPU adapters, and never over the 65535 limit).
  * When every input and the output are i32 (copies: clone, transpose, expand of int32 tensors), T is i32
- * so values beyond 2^24 are not rounded through f32. `f32_inf()` and `f32_nan()` give the IEEE specials,
+ * so values beyond 2^24 are not rounded through f32; so is integer arithmetic (add, mul, max, ... of
+ * int32 tensors, with integer scalars) and, with intMath, comparisons of int32 tensors. `f32_inf()` and `f32_nan()` give the IEEE specials,
  * which WGSL cannot write as constants but ops need where the builtins are undefined (log(0), pow(0, -1)).
  */
 import { kernel, at8, vec8, type BindingSpec } from './kernel.js';
@@ -24,13 +25,15 @@ export interface ElementwiseSpec {
   vec4: boolean;
   outType?: 'f32' | 'i32';
   inTypes?: ('f32' | 'i32')[];
+  /** Compute in i32 when every input is i32 even if the output is f32 (exact integer comparisons). */
+  intMath?: boolean;
 }
 
 const SPECIALS = `fn f32_inf() -> f32 { var bits = 0x7f800000u; return bitcast<f32>(bits); }
 fn f32_nan() -> f32 { var bits = 0x7fc00000u; return bitcast<f32>(bits); }`;
 
 export function elementwiseWgsl(s: ElementwiseSpec): string {
-  const ints = s.outType === 'i32' && s.direct.length > 0 && s.direct.every((_, i) => s.inTypes?.[i] === 'i32');
+  const ints = (s.outType === 'i32' || !!s.intMath) && s.direct.length > 0 && s.direct.every((_, i) => s.inTypes?.[i] === 'i32');
   const S = ints ? 'i32' : 'f32';
   const T = s.vec4 ? `vec4<${S}>` : S;
   const vt = (t: string) => (s.vec4 ? `vec4<${t}>` : t);

@@ -18,6 +18,8 @@ export const NEG_INF_FN = 'fn neg_inf() -> f32 { var bits = 0xff800000u; return 
 export interface ReduceSpec {
   op: ReduceOp;
   schedule: 'row' | 'column';
+  /** int32 input: sum and max in i32 (exact; sum wraps on overflow), no scale. */
+  int?: boolean;
 }
 
 const UNIFORMS: [string, 'u32' | 'f32'][] = [['outer', 'u32'], ['R', 'u32'], ['inner', 'u32'], ['scale', 'f32']];
@@ -41,19 +43,21 @@ export function workgroupTree(op: ReduceOp, size = REDUCE_WG): string {
 }
 
 export function reduceWgsl(s: ReduceSpec): string {
-  const outType = s.op === 'argmax' ? 'i32' : 'f32';
+  const S = s.int ? 'i32' : 'f32';
+  const outType = s.op === 'argmax' ? 'i32' : S;
   const bindings = [
-    { name: 'x', type: 'f32', access: 'read' as const },
+    { name: 'x', type: S, access: 'read' as const },
     { name: 'out', type: outType, access: 'read_write' as const },
   ];
-  const init = s.op === 'sum' ? 'var v = 0.0;' : `var v = ${NEG_INF};${s.op === 'argmax' ? ' var vi = 0xffffffffu;' : ''}`;
+  const lowest = s.int ? 'i32(-2147483648)' : NEG_INF;
+  const init = s.op === 'sum' ? `var v = ${S}(0);` : `var v = ${lowest};${s.op === 'argmax' ? ' var vi = 0xffffffffu;' : ''}`;
   const update =
     s.op === 'sum'
       ? 'v += e;'
       : s.op === 'max'
         ? 'v = max(v, e);'
         : 'if (e > v || vi == 0xffffffffu) { v = e; vi = r; }';
-  const result = s.op === 'sum' ? 'v * u.scale' : s.op === 'max' ? 'v' : 'i32(vi)';
+  const result = s.op === 'sum' ? (s.int ? 'v' : 'v * u.scale') : s.op === 'max' ? 'v' : 'i32(vi)';
   if (s.schedule === 'column') {
     return kernel({
       bindings, uniforms: UNIFORMS, workgroupSize: [REDUCE_WG], prelude: NEG_INF_FN,
@@ -66,11 +70,11 @@ export function reduceWgsl(s: ReduceSpec): string {
   out[o] = ${result};`,
     });
   }
-  const result2 = s.op === 'sum' ? 'sv[0] * u.scale' : s.op === 'max' ? 'sv[0]' : 'i32(si[0])';
+  const result2 = s.op === 'sum' ? (s.int ? 'sv[0]' : 'sv[0] * u.scale') : s.op === 'max' ? 'sv[0]' : 'i32(si[0])';
   return kernel({
     bindings, uniforms: UNIFORMS, workgroupSize: [REDUCE_WG],
     prelude: `${NEG_INF_FN}
-var<workgroup> sv: array<f32, ${REDUCE_WG}>;${s.op === 'argmax' ? `\nvar<workgroup> si: array<u32, ${REDUCE_WG}>;` : ''}`,
+var<workgroup> sv: array<${S}, ${REDUCE_WG}>;${s.op === 'argmax' ? `\nvar<workgroup> si: array<u32, ${REDUCE_WG}>;` : ''}`,
     body: `
   let row = ${FLAT_WORKGROUP};
   if (row >= u.outer) { return; }

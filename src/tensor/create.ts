@@ -6,6 +6,7 @@
 import { Tensor, type DType } from './tensor.js';
 import { runtime } from './context.js';
 import { numel, fmt, type Shape } from './shape.js';
+import { checkShapeFits } from './limits.js';
 
 export interface CreateOptions {
   requiresGrad?: boolean;
@@ -89,14 +90,13 @@ function inferShape(op: string, data: Nested): number[] {
 }
 
 /** Upload flat data as a new tensor. */
-export function fromData(data: ArrayLike<number>, shape: Shape, o: CreateOptions = {}): Tensor {
+export function fromData(data: ArrayLike<number>, shape: Shape, o: CreateOptions = {}, op = 'tensor'): Tensor {
   const dtype = o.dtype ?? (data instanceof Int32Array ? 'int32' : 'float32');
   if (dtype !== 'float32' && dtype !== 'int32') throw new Error(`webgrad.tensor: unsupported dtype '${dtype}' (float32 or int32)`);
-  if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`webgrad.tensor: invalid shape ${fmt(shape)}`);
-  if (numel(shape) !== data.length) {
-    throw new Error(`webgrad.tensor: ${data.length} values do not fill shape ${fmt(shape)} (${numel(shape)} elements)`);
+  if (checkShapeFits(op, shape) !== data.length) {
+    throw new Error(`webgrad.${op}: ${data.length} values do not fill shape ${fmt(shape)} (${numel(shape)} elements)`);
   }
-  const t = Tensor.empty(shape, dtype);
+  const t = Tensor.empty(shape, dtype, op);
   const typed = dtype === 'int32' ? Int32Array.from(data) : data instanceof Float32Array ? data : Float32Array.from(data);
   runtime().write(t.buffer('tensor'), typed);
   if (o.requiresGrad) t.requiresGrad = true;
@@ -121,32 +121,34 @@ export function tensor(data: Nested | ArrayLike<number>, shapeOrOptions?: Shape 
   throw new Error('webgrad.tensor: expected a number, a (nested) array or a typed array');
 }
 
-export function full(shape: Shape, value: number, o: CreateOptions = {}): Tensor {
-  const n = numel(shape);
+export function full(shape: Shape, value: number, o: CreateOptions = {}, op = 'full'): Tensor {
+  const n = checkShapeFits(op, shape);
   const data = o.dtype === 'int32' ? new Int32Array(n).fill(value) : new Float32Array(n).fill(value);
-  return fromData(data, shape, o);
+  return fromData(data, shape, o, op);
 }
-export const zeros = (shape: Shape, o: CreateOptions = {}) => full(shape, 0, o);
-export const ones = (shape: Shape, o: CreateOptions = {}) => full(shape, 1, o);
+export const zeros = (shape: Shape, o: CreateOptions = {}) => full(shape, 0, o, 'zeros');
+export const ones = (shape: Shape, o: CreateOptions = {}) => full(shape, 1, o, 'ones');
 
 /** Values start, start+step, ... below end (torch.arange); arange(n) counts 0..n-1. */
 export function arange(start: number, end?: number, step = 1, o: CreateOptions = {}): Tensor {
   if (end === undefined) [start, end] = [0, start];
   if (step === 0) throw new Error('webgrad.arange: step must not be 0');
   const n = Math.max(0, Math.ceil((end - start) / step));
-  return fromData(Float32Array.from({ length: n }, (_, i) => start + i * step), [n], o);
+  checkShapeFits('arange', [n]);
+  return fromData(Float32Array.from({ length: n }, (_, i) => start + i * step), [n], o, 'arange');
 }
 
-function randomData(shape: Shape, o: RandomOptions, draw: (g: Generator) => number): Float32Array {
+function randomData(op: string, shape: Shape, o: RandomOptions, draw: (g: Generator) => number): Float32Array {
+  const n = checkShapeFits(op, shape);
   const g = o.generator ?? (o.seed !== undefined ? new Generator(o.seed) : defaultGenerator);
-  const out = new Float32Array(numel(shape));
+  const out = new Float32Array(n);
   for (let i = 0; i < out.length; i++) out[i] = draw(g);
   return out;
 }
 /** Standard normal samples; { seed } makes them reproducible. */
-export const randn = (shape: Shape, o: RandomOptions = {}) => fromData(randomData(shape, o, (g) => g.normal()), shape, o);
+export const randn = (shape: Shape, o: RandomOptions = {}) => fromData(randomData('randn', shape, o, (g) => g.normal()), shape, o, 'randn');
 /** Uniform samples in [0, 1). */
-export const rand = (shape: Shape, o: RandomOptions = {}) => fromData(randomData(shape, o, (g) => g.next()), shape, o);
+export const rand = (shape: Shape, o: RandomOptions = {}) => fromData(randomData('rand', shape, o, (g) => g.next()), shape, o, 'rand');
 /** Uniform samples in [low, high) (used by nn.init). */
 export const uniform = (shape: Shape, low: number, high: number, o: RandomOptions = {}) =>
-  fromData(randomData(shape, o, (g) => low + (high - low) * g.next()), shape, o);
+  fromData(randomData('uniform', shape, o, (g) => low + (high - low) * g.next()), shape, o, 'uniform');

@@ -4,6 +4,8 @@
  */
 import { runtime } from './context.js';
 import { numel, fmt, type Shape } from './shape.js';
+import { checkShapeFits } from './limits.js';
+import { readChecked } from './checks.js';
 import * as ops from './ops/index.js';
 import type { GeluOptions, Scalar } from './ops/index.js';
 
@@ -91,8 +93,8 @@ export class Tensor {
   }
 
   /** A new tensor of `shape` backed by freshly allocated (uninitialised) GPU memory. */
-  static empty(shape: Shape, dtype: DType = 'float32'): Tensor {
-    const bytes = numel(shape) * 4;
+  static empty(shape: Shape, dtype: DType = 'float32', op = 'empty'): Tensor {
+    const bytes = checkShapeFits(op, shape) * 4;
     return new Tensor({ buffer: runtime().alloc(bytes), bytes, refs: 0 }, shape, dtype);
   }
 
@@ -113,7 +115,7 @@ export class Tensor {
   }
   set requiresGrad(v: boolean) {
     if (!v && this.node) throw new Error('webgrad: requiresGrad can only be cleared on leaf tensors; use detach() for a non-leaf');
-    if (v && this.dtype !== 'float32') throw new Error(`webgrad: only float32 tensors can require gradients (this one is ${this.dtype})`);
+    if (v && this.dtype !== 'float32') throw new Error(`webgrad: only float32 tensors can require gradients (this one is ${this.dtype}, as torch refuses for integers); convert with .float() first`);
     this._requiresGrad = v;
   }
   /** @internal set by ops on outputs that carry a tape record. */
@@ -140,7 +142,7 @@ export class Tensor {
 
   /** Copy the data to the CPU. The only way data leaves the GPU. */
   async toArray(): Promise<Float32Array | Int32Array> {
-    const buf = await runtime().read(this.buffer('toArray'), this.size * 4);
+    const buf = await readChecked(this.buffer('toArray'), this.size * 4);
     return this.dtype === 'int32' ? new Int32Array(buf) : new Float32Array(buf);
   }
   /** Nested JS arrays in the tensor's shape. */
@@ -233,4 +235,6 @@ export class Tensor {
   softmax(dim: number): Tensor { return ops.softmax(this, dim); }
   logSoftmax(dim: number): Tensor { return ops.logSoftmax(this, dim); }
   clone(): Tensor { return ops.clone(this); }
+  float(): Tensor { return ops.float(this); }
+  int(): Tensor { return ops.int(this); }
 }

@@ -142,21 +142,24 @@ describe('the fused kernel equals the composition', () => {
 });
 
 describe('crossEntropy refuses bad targets', () => {
-  it('a target out of range on the GPU gives NaN for that row only (loss and gradient)', async () => {
+  it('a target out of range in a GPU tensor throws at the next readback, naming the row and value', async () => {
     const x = wg.tensor(new Rng(5).randn([3, 4]).data, [3, 4], { requiresGrad: true });
-    const t = wg.tensor(Int32Array.of(1, 4, -1), [3]);
-    const rows = F.crossEntropy(x, t, { reduction: 'none' });
-    const v = await rows.toArray();
-    expect(Number.isFinite(v[0])).toBe(true);
-    expect(Number.isNaN(v[1]) && Number.isNaN(v[2])).toBe(true);
-    const mean = F.crossEntropy(x, t);
-    expect(Number.isNaN(await mean.item())).toBe(true);
-    const root = rows.sum();
-    root.backward();
+    const t = wg.tensor(Int32Array.of(1, 4, -100), [3]);
+    const reads = wg.stats().readbacks;
+    const loss = F.crossEntropy(x, t);
+    loss.backward();
+    expect(wg.stats().readbacks).toBe(reads); // nothing waits for the GPU before the user reads
+    await expect(loss.item()).rejects.toThrow(/crossEntropy: target\[1\] = 4 is not a class index in \[0, 4\).*ignoreIndex \(-100\)/);
+    expect(wg.stats().readbacks).toBe(reads + 1); // the flag came with the data: one readback
+    // reported once; the valid rows' gradient is intact, the bad row's is NaN
     const g = await x.grad!.toArray();
     expect(g.slice(0, 4).every(Number.isFinite)).toBe(true);
-    expect(g.slice(4).every(Number.isNaN)).toBe(true);
-    for (const z of [x, x.grad!, t, rows, mean, root]) z.dispose();
+    expect(g.slice(4, 8).every(Number.isNaN)).toBe(true);
+    expect(Array.from(g.slice(8))).toEqual([0, 0, 0, 0]); // -100 is ignored
+    const neg = wg.tensor(Int32Array.of(0, -1, 2), [3]);
+    const l2 = F.crossEntropy(x, neg, { reduction: 'sum' });
+    await expect(l2.toArray()).rejects.toThrow(/target\[1\] = -1 is not a class index/);
+    for (const z of [x, x.grad!, t, loss, neg, l2]) z.dispose();
   });
 
   it('an Int32Array target out of range throws, naming the index and the range', () => {

@@ -1,24 +1,26 @@
 /**
- * crossEntropy(logits, target, { reduction, labelSmoothing }): torch.nn.functional.cross_entropy with
- * integer class targets, as one fused kernel per direction (src/shaders/cross_entropy.ts):
- *   q_ij = (1−ε)·[j = t_i] + ε/C,   loss_i = −Σ_j q_ij · log softmax(x_i)_j
- *   d loss_i / d x_ij = softmax(x_i)_j − q_ij
- * then the reduction: 'mean' (over the N rows, the default), 'sum', or 'none' (the [N] losses).
- * The mean and sum are the ordinary sum/mean ops, whose backward hands each row its g_i (1/N for mean).
+ * crossEntropy(logits, target, { weight, ignoreIndex, labelSmoothing, reduction }):
+ * torch.nn.functional.cross_entropy with integer class targets, fused (src/shaders/cross_entropy.ts):
+ *   q_ij = (1−ε)·[j = t_i] + ε/C,   loss_i = −Σ_j w_j·q_ij·log softmax(x_i)_j  (0 where t_i = ignoreIndex)
+ * then 'none' (the [N] losses), 'sum', or 'mean' (the default): the sum divided by the total weight of
+ * the targets that are not ignored (their count without weights), as torch.
  *
- * Targets out of [0, C): with a Tensor target (on the GPU) the row's loss and gradient are NaN, so the
- * mistake shows in the loss; with an Int32Array or number[] target they are checked here and throw.
- * Not supported (unlike torch): class weights, ignoreIndex, probability targets, inputs with more
- * than two dims ([N, C, d1, ...]: move C last and reshape to [N·d1·..., C]).
+ * Targets outside [0, C) other than ignoreIndex: known on the CPU (an Int32Array or number[]) they
+ * throw here naming the row and value; in a GPU tensor the kernel flags them and the next
+ * toArray()/item() throws with the row and value (no extra readback). Not supported (torch has them):
+ * probability targets, inputs with more than two dims ([N, C, d1, ...]: move C last, reshape to [-1, C]).
  */
 import { Tensor } from '../tensor.js';
 import { runtime } from '../context.js';
 import { fmt } from '../shape.js';
-import { crossEntropyForwardWgsl, crossEntropyBackwardWgsl } from '../../shaders/cross_entropy.js';
+import {
+  crossEntropyForwardWgsl, crossEntropyBackwardWgsl, crossEntropyDenominatorWgsl, CE_WG, type CrossEntropySpec,
+} from '../../shaders/cross_entropy.js';
 import { grid } from '../../shaders/kernel.js';
+import { registerCheck } from '../checks.js';
 import { record, check } from './record.js';
 import { reshape } from './shape_ops.js';
-import { sum, mean } from './reduce.js';
+import { sum } from './reduce.js';
 import { fromData } from '../create.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -28,9 +30,14 @@ export interface CrossEntropyOptions {
   reduction?: Reduction;
   /** ε in [0, 1]: the target becomes (1−ε)·onehot + ε/C. Default 0. */
   labelSmoothing?: number;
+  /** A weight per class ([C], float32; a constant: no gradient flows to it). */
+  weight?: Tensor | Float32Array | readonly number[] | null;
+  /** Targets equal to this are ignored (loss 0, excluded from the mean). Default −100, as torch. */
+  ignoreIndex?: number;
 }
 
 const OP = 'crossEntropy';
+const KNOWN = ['reduction', 'labelSmoothing', 'weight', 'ignoreIndex'];
 
 export function checkReduction(op: string, r: unknown): Reduction {
   if (r !== 'mean' && r !== 'sum' && r !== 'none') {
@@ -39,8 +46,21 @@ export function checkReduction(op: string, r: unknown): Reduction {
   return r;
 }
 
-/** The targets as an int32 GPU tensor; `owned` when it was uploaded here (and must be freed here). */
-function targetTensor(target: Tensor | Int32Array | readonly number[], N: number, C: number, logitsShape: readonly number[]): { t: Tensor; owned: boolean } {
+/** Refuse options this function does not know, rather than silently ignore them (a typo, or torch's snake_case). */
+export function checkOptionNames(op: string, o: object, known: readonly string[]): void {
+  if (o === null || typeof o !== 'object') throw new Error(`webgrad.${op}: options must be an object (got ${String(o)})`);
+  for (const k of Object.keys(o)) {
+    if (known.includes(k)) continue;
+    const camel = k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+    const hint = known.includes(camel) ? `use '${camel}' (options are camelCase)` : `known options: ${known.join(', ')}`;
+    throw new Error(`webgrad.${op}: unknown option '${k}'; ${hint}`);
+  }
+}
+
+type Target = Tensor | Int32Array | readonly number[];
+
+/** The targets as an int32 GPU tensor; `owned` when uploaded here (and freed here). */
+function targetTensor(target: Target, N: number, C: number, ignore: number, logitsShape: readonly number[]): { t: Tensor; owned: boolean; cpu: ArrayLike<number> | null } {
   const expected = logitsShape.length === 1 ? '[] or [1]' : `[${N}]`;
   const shapeError = (got: string) =>
     new Error(`webgrad.${OP}: target of shape ${got} does not match logits of shape ${fmt(logitsShape)}; expected one class index per row, shape ${expected}`);
@@ -49,11 +69,11 @@ function targetTensor(target: Tensor | Int32Array | readonly number[], N: number
     if (target.dtype !== 'int32') {
       throw new Error(
         `webgrad.${OP}: target must hold int32 class indices (got a ${target.dtype} tensor of shape ${fmt(target.shape)}); ` +
-          "create it with wg.tensor(labels, [N], { dtype: 'int32' }) or pass an Int32Array. Probability targets are not supported",
+          "create it with wg.tensor(labels, [N], { dtype: 'int32' }), call .int() on it, or pass an Int32Array. Probability targets are not supported",
       );
     }
     if (target.size !== N || (logitsShape.length === 2 && target.ndim !== 1)) throw shapeError(fmt(target.shape));
-    return { t: target, owned: false };
+    return { t: target, owned: false, cpu: null };
   }
   if (!(target instanceof Int32Array) && !Array.isArray(target)) {
     throw new Error(`webgrad.${OP}: target must be an int32 Tensor, an Int32Array or an array of class indices`);
@@ -61,52 +81,43 @@ function targetTensor(target: Tensor | Int32Array | readonly number[], N: number
   if (target.length !== N) throw shapeError(`[${target.length}]`);
   for (let i = 0; i < N; i++) {
     const c = target[i];
+    if (c === ignore) continue;
     if (!Number.isInteger(c) || c < 0 || c >= C) {
-      throw new Error(`webgrad.${OP}: target[${i}] = ${c} is not a class index in [0, ${C}) (logits of shape ${fmt(logitsShape)})`);
+      throw new Error(
+        `webgrad.${OP}: target[${i}] = ${c} is not a class index in [0, ${C}) (logits of shape ${fmt(logitsShape)}); ` +
+          `the only other value allowed is ignoreIndex (${ignore})`,
+      );
     }
   }
-  return { t: fromData(Int32Array.from(target), [N], { dtype: 'int32' }), owned: true };
+  return { t: fromData(Int32Array.from(target), [N], { dtype: 'int32' }), owned: true, cpu: target };
 }
 
-/** Per-row losses [N] of logits [N, C] (differentiable in the logits). */
-function rowLosses(x: Tensor, t: Tensor, owned: boolean, eps: number): Tensor {
-  const [N, C] = x.shape;
-  const loss = Tensor.empty([N]);
-  const uniforms = { rows: N, C, eps };
-  if (N > 0) {
-    runtime().dispatch({
-      wgsl: crossEntropyForwardWgsl(),
-      buffers: { x: x.buffer(OP), labels: t.buffer(OP), loss: loss.buffer(OP) },
-      uniforms,
-      workgroups: grid(N),
-    });
-  }
-  const out = record(loss, OP, [x], (g) => {
-    const dx = Tensor.empty(x.shape);
-    if (N > 0) {
-      runtime().dispatch({
-        wgsl: crossEntropyBackwardWgsl(),
-        buffers: { x: x.buffer(OP), labels: t.buffer(OP), g: g.buffer(OP), dx: dx.buffer(OP) },
-        uniforms,
-        workgroups: grid(N),
-      });
+function weightTensor(w: CrossEntropyOptions['weight'], C: number): { w: Tensor | null; owned: boolean } {
+  if (w === undefined || w === null) return { w: null, owned: false };
+  if (w instanceof Tensor) {
+    check(OP, w, 'weight');
+    if (w.dtype !== 'float32' || w.ndim !== 1 || w.size !== C) {
+      throw new Error(`webgrad.${OP}: weight must be a float32 tensor of shape [${C}] (one per class; got ${w.dtype} ${fmt(w.shape)})`);
     }
-    // A rule runs at most once (the tape refuses a second walk), so an uploaded target can go now.
-    if (owned) t.dispose();
-    return [dx];
-  });
-  if (owned && !out.node) t.dispose();
-  return out;
+    if (w.requiresGrad) throw new Error(`webgrad.${OP}: weight is a constant here (no gradient flows to it); pass weight.detach()`);
+    return { w, owned: false };
+  }
+  if (!(w instanceof Float32Array) && !Array.isArray(w)) throw new Error(`webgrad.${OP}: weight must be a Tensor, a Float32Array or an array of ${C} numbers`);
+  if (w.length !== C) throw new Error(`webgrad.${OP}: weight has ${w.length} values; logits have ${C} classes`);
+  return { w: fromData(Float32Array.from(w), [C]), owned: true };
 }
 
-export function crossEntropy(logits: Tensor, target: Tensor | Int32Array | readonly number[], o: CrossEntropyOptions = {}): Tensor {
+export function crossEntropy(logits: Tensor, target: Target, o: CrossEntropyOptions = {}): Tensor {
   check(OP, logits, 'logits');
+  checkOptionNames(OP, o, KNOWN);
   const reduction = checkReduction(OP, o.reduction ?? 'mean');
   const eps = o.labelSmoothing ?? 0;
   if (typeof eps !== 'number' || !(eps >= 0 && eps <= 1)) {
     throw new Error(`webgrad.${OP}: labelSmoothing must be a number in [0, 1] (got ${eps})`);
   }
-  if (logits.dtype !== 'float32') throw new Error(`webgrad.${OP}: logits must be float32 (got ${logits.dtype})`);
+  const ignore = o.ignoreIndex ?? -100;
+  if (!Number.isInteger(ignore) || Math.abs(ignore) > 2 ** 31 - 1) throw new Error(`webgrad.${OP}: ignoreIndex must be an integer (got ${ignore})`);
+  if (logits.dtype !== 'float32') throw new Error(`webgrad.${OP}: logits must be float32 (got ${logits.dtype}); convert with .float()`);
   if (logits.ndim !== 1 && logits.ndim !== 2) {
     throw new Error(
       `webgrad.${OP}: logits must be [N, C] or [C] (got shape ${fmt(logits.shape)}); for [N, C, d1, ...] move the class dim last and reshape to [-1, C]`,
@@ -115,13 +126,56 @@ export function crossEntropy(logits: Tensor, target: Tensor | Int32Array | reado
   const single = logits.ndim === 1;
   const C = logits.shape[logits.ndim - 1];
   const N = single ? 1 : logits.shape[0];
-  const { t, owned } = targetTensor(target, N, C, logits.shape);
+  if (C === 0) throw new Error(`webgrad.${OP}: logits of shape ${fmt(logits.shape)} have no classes`);
+  const { w, owned: ownW } = weightTensor(o.weight, C);
+  const { t, owned, cpu } = targetTensor(target, N, C, ignore, logits.shape);
+  const spec: CrossEntropySpec = { weighted: w !== null, smoothing: eps > 0, mean: reduction === 'mean' };
+  const { flag, id } = registerCheck(`${OP}:${C}:${ignore}`, (row, value) =>
+    `webgrad.${OP}: target[${row}] = ${value | 0} is not a class index in [0, ${C}) (logits with ${C} classes); ` +
+      `the only other value allowed is ignoreIndex (${ignore}). Found on the GPU by the loss kernel and reported at this readback.`,
+    cpu === null, // targets from the CPU were checked above
+  );
+  const uniforms = { rows: N, C, eps, ignore, flag_id: id };
+  const common = (extra: Record<string, GPUBuffer>): Record<string, GPUBuffer> => ({
+    x: x2.buffer(OP), labels: t.buffer(OP), ...(w ? { weight: w.buffer(OP) } : {}), ...(den ? { den: den.buffer(OP) } : {}), ...extra,
+  });
   const x2 = single ? reshape(logits, [1, C]) : logits;
-  const rows = rowLosses(x2, t, owned, eps);
-  const out = reduction === 'none' ? (single ? reshape(rows, []) : rows) : reduction === 'mean' ? mean(rows) : sum(rows);
+  let den: Tensor | null = null;
+  if (spec.mean) {
+    if (cpu && !w) {
+      // the count of rows not ignored is known here: no kernel needed
+      let count = 0;
+      for (let i = 0; i < N; i++) if (cpu[i] !== ignore) count++;
+      den = fromData([count === 0 ? NaN : 1 / count], [1]);
+    } else {
+      den = Tensor.empty([1], 'float32', OP);
+      runtime().dispatch({
+        wgsl: crossEntropyDenominatorWgsl(spec.weighted),
+        buffers: { labels: t.buffer(OP), ...(w ? { weight: w.buffer(OP) } : {}), den: den.buffer(OP) },
+        uniforms,
+        workgroups: [1],
+      });
+    }
+  }
+  const rows = Tensor.empty([N], 'float32', OP);
+  const groups = grid(Math.ceil(N / CE_WG));
+  runtime().dispatch({ wgsl: crossEntropyForwardWgsl(spec), buffers: common({ loss: rows.buffer(OP), flag }), uniforms, workgroups: groups });
+  const free = () => {
+    if (owned) t.dispose();
+    if (ownW) w!.dispose();
+    den?.dispose();
+  };
+  const recorded = record(rows, OP, [x2], (g) => {
+    const dx = Tensor.empty(x2.shape, 'float32', OP);
+    runtime().dispatch({ wgsl: crossEntropyBackwardWgsl(spec), buffers: common({ g: g.buffer(OP), dx: dx.buffer(OP) }), uniforms, workgroups: groups });
+    free(); // a rule runs at most once (the tape refuses a second walk)
+    return [dx];
+  });
+  const out = reduction === 'none' ? (single ? reshape(recorded, []) : recorded) : sum(recorded);
   if (!out.node) {
     // Nothing recorded (noGrad, or logits without requiresGrad): no backward() will free the intermediates.
-    if (rows !== out) rows.dispose();
+    free();
+    if (recorded !== out) recorded.dispose();
     if (x2 !== logits) x2.dispose();
   }
   return out;

@@ -14,6 +14,8 @@ export type Scalar = number;
 interface RunOptions {
   outShape?: Shape;
   outDtype?: 'float32' | 'int32';
+  /** Compute in i32 when every input is int32, whatever the output type (exact integer comparisons). */
+  intMath?: boolean;
   /** Explicit strides per tensor input (e.g. a transpose); otherwise broadcast strides. */
   strides?: (readonly number[] | null)[];
 }
@@ -45,7 +47,7 @@ export function runElementwise(op: string, expr: string, args: readonly TensorLi
       `webgrad.${op}: tensors of rank ${outShape.length} ${fmt(outShape)} can be broadcast or transposed only up to rank 8 (at most 8 dims); reshape to merge dimensions first`,
     );
   }
-  const out = Tensor.empty(outShape, o.outDtype ?? 'float32');
+  const out = Tensor.empty(outShape, o.outDtype ?? 'float32', op);
   if (n === 0) return out;
   const strides = tensors.map((t, i) => {
     const explicit = o.strides?.[i];
@@ -60,6 +62,7 @@ export function runElementwise(op: string, expr: string, args: readonly TensorLi
     rank: outShape.length,
     vec4,
     outType: out.dtype === 'int32' ? 'i32' : 'f32',
+    intMath: o.intMath,
     inTypes: tensors.map((t) => (t.dtype === 'int32' ? 'i32' : 'f32')),
   });
   const buffers: Record<string, GPUBuffer> = { out: out.buffer(op) };
@@ -73,22 +76,42 @@ export function runElementwise(op: string, expr: string, args: readonly TensorLi
   return out;
 }
 
+/**
+ * torch's type promotion for the ops that keep integers (add, sub, mul, neg, abs, relu, maximum,
+ * minimum, clamp, integer pow): int32 when every tensor operand is int32 and every number an integer;
+ * otherwise float32 (int32 mixed with float32, or with 2.5, promotes). Their expressions are written
+ * with integer constants (T(0)) so that they compile for i32 too.
+ */
+export function keepsInt(args: readonly TensorLike[]): boolean {
+  let tensors = 0;
+  for (const x of args) {
+    if (typeof x === 'number') {
+      if (!Number.isInteger(x) || Math.abs(x) > 2 ** 24) return false; // numbers travel as f32 uniforms
+    } else if (x instanceof Tensor) {
+      if (x.dtype !== 'int32') return false;
+      tensors++;
+    }
+  }
+  return tensors > 0;
+}
+const intOut = (keep: boolean, args: readonly TensorLike[]): RunOptions => (keep && keepsInt(args) ? { outDtype: 'int32' } : {});
+
 type UnaryGrad = (g: Tensor, x: Tensor, y: Tensor) => Tensor;
 
 /** Declare a differentiable unary op from its expression over `a` and its derivative rule. */
-function unary(name: string, expr: string, grad: UnaryGrad): (x: Tensor) => Tensor {
+function unary(name: string, expr: string, grad: UnaryGrad, keepInt = false): (x: Tensor) => Tensor {
   return (x) => {
-    const y = runElementwise(name, expr, [check(name, x)]);
+    const y = runElementwise(name, expr, [check(name, x)], intOut(keepInt, [x]));
     return record(y, name, [x], (g) => [grad(g, x, y)]);
   };
 }
 
 type BinaryGrad = (g: Tensor, a: TensorLike, b: TensorLike, y: Tensor) => [Tensor | null, Tensor | null];
 
-function binary(name: string, expr: string, grad: BinaryGrad): (a: TensorLike, b: TensorLike) => Tensor {
+function binary(name: string, expr: string, grad: BinaryGrad, keepInt = false): (a: TensorLike, b: TensorLike) => Tensor {
   return (a, b) => {
     if (typeof a === 'number' && typeof b === 'number') throw new Error(`webgrad.${name}: at least one operand must be a Tensor`);
-    const y = runElementwise(name, expr, [a, b]);
+    const y = runElementwise(name, expr, [a, b], intOut(keepInt, [a, b]));
     return record(y, name, [a, b], (g) => {
       const [ga, gb] = grad(g, a, b, y);
       return [typeof a === 'number' ? null : ga, typeof b === 'number' ? null : gb];
@@ -101,31 +124,31 @@ export function fused(expr: string, ...args: TensorLike[]): Tensor {
   return runElementwise('fused', expr, args);
 }
 
-/** 0/1 comparison results (float32, torch returns bool); not differentiable. */
+/** 0/1 comparison results (float32, torch returns bool); not differentiable. Integers compare exactly. */
 const compare = (name: string, expr: string) => (a: TensorLike, b: TensorLike) =>
-  runElementwise(name, `select(T(0.0), T(1.0), ${expr})`, [a, b]);
+  runElementwise(name, `select(T(0), T(1), ${expr})`, [a, b], { intMath: keepsInt([a, b]) });
 
 // ---- arithmetic ----
 /** d(a+b) = (g, g) */
-export const add = binary('add', 'a + b', (g) => [g, g]);
+export const add = binary('add', 'a + b', (g) => [g, g], true);
 /** d(a−b) = (g, −g) */
-export const sub = binary('sub', 'a - b', (g) => [g, neg(g)]);
+export const sub = binary('sub', 'a - b', (g) => [g, neg(g)], true);
 /** d(a·b) = (g·b, g·a) */
-export const mul = binary('mul', 'a * b', (g, a, b) => [mul(g, b), mul(g, a)]);
+export const mul = binary('mul', 'a * b', (g, a, b) => [mul(g, b), mul(g, a)], true);
 /** d(a/b) = (g/b, −g·a/b²) = (g/b, −g·y/b) */
 export const div = binary('div', 'a / b', (g, _a, b, y) => [div(g, b), fused('-a * b / c', g, y, b)]);
 /** d max(a,b): the gradient goes to the larger operand (to a on ties, as torch splits evenly; documented) */
 export const maximum = binary('maximum', 'max(a, b)', (g, a, b) => [
   fused('select(T(0.0), a, b >= c)', g, a, b),
   fused('select(T(0.0), a, b < c)', g, a, b),
-]);
+], true);
 export const minimum = binary('minimum', 'min(a, b)', (g, a, b) => [
   fused('select(T(0.0), a, b <= c)', g, a, b),
   fused('select(T(0.0), a, b > c)', g, a, b),
-]);
+], true);
 
 // ---- unary ----
-export const neg = unary('neg', '-a', (g) => neg(g));
+export const neg = unary('neg', '-a', (g) => neg(g), true);
 /** d exp(x) = exp(x) */
 export const exp = unary('exp', 'exp(a)', (g, _x, y) => mul(g, y));
 /** d log(x) = 1/x. log(0) = −∞ and log(x < 0) = NaN as torch: WGSL leaves log undefined there (SwiftShader gives −88 and 0). */
@@ -133,9 +156,9 @@ export const log = unary('log', 'select(select(log(a), T(-f32_inf()), a == T(0.0
 /** d √x = 1/(2√x) */
 export const sqrt = unary('sqrt', 'sqrt(a)', (g, _x, y) => fused('a * T(0.5) / b', g, y));
 /** d|x| = sign(x) (0 at 0, as torch) */
-export const abs = unary('abs', 'abs(a)', (g, x) => fused('a * sign(b)', g, x));
+export const abs = unary('abs', 'abs(a)', (g, x) => fused('a * sign(b)', g, x), true);
 /** d relu(x) = 1[x > 0] */
-export const relu = unary('relu', 'max(a, T(0.0))', (g, x) => fused('select(T(0.0), a, b > T(0.0))', g, x));
+export const relu = unary('relu', 'max(a, T(0))', (g, x) => fused('select(T(0.0), a, b > T(0.0))', g, x), true);
 /** tanh written with exp(−2|x|) so that large |x| cannot overflow; d tanh = 1 − y² */
 export const tanh = unary('tanh', 'sign(a) * (T(1.0) - exp(T(-2.0) * abs(a))) / (T(1.0) + exp(T(-2.0) * abs(a)))', (g, _x, y) =>
   fused('a * (T(1.0) - b * b)', g, y),
@@ -153,6 +176,12 @@ export const sigmoid = unary('sigmoid', 'T(1.0) / (T(1.0) + exp(-a))', (g, _x, y
 export function pow(x: Tensor, p: Scalar): Tensor {
   check('pow', x);
   if (typeof p !== 'number') throw new Error('webgrad.pow: the exponent must be a number (tensor exponents are not supported)');
+  if (x.dtype === 'int32' && Number.isInteger(p)) {
+    // integer powers of integers stay exact (wrapping on overflow, as torch's int32)
+    if (p < 0) throw new Error(`webgrad.pow: integers to negative integer powers are not allowed (int32 tensor of shape ${fmt(x.shape)}, exponent ${p}), as in torch; convert with x.float().pow(${p})`);
+    if (p > 16) throw new Error(`webgrad.pow: int32 powers are computed exactly up to exponent 16 (got ${p}); for larger exponents use x.float().pow(${p})`);
+    return runElementwise('pow', p === 0 ? 'T(1)' : Array(p).fill('a').join(' * '), [x], { outDtype: 'int32' });
+  }
   const odd = Number.isInteger(p) && Math.abs(p % 2) === 1;
   const atZero = `select(pow(abs(a), T(b)), T(${p > 0 ? '0.0' : 'f32_inf()'}), a == T(0.0))`;
   const expr =
@@ -171,6 +200,12 @@ export function clamp(x: Tensor, min: number | null, max: number | null = null):
   const lo = min ?? -3.4028234663852886e38;
   const hi = max ?? 3.4028234663852886e38;
   if (lo > hi) throw new Error(`webgrad.clamp: min ${lo} is greater than max ${hi}`);
+  const bounds = [min, max].filter((v): v is number => v !== null);
+  if (keepsInt([x, ...bounds])) {
+    // only the given bounds: the ±3.4e38 defaults do not convert to i32
+    const expr = min !== null && max !== null ? 'clamp(a, b, c)' : min !== null ? 'max(a, b)' : max !== null ? 'min(a, b)' : 'a';
+    return runElementwise('clamp', expr, [x, ...bounds], { outDtype: 'int32' });
+  }
   const y = runElementwise('clamp', 'clamp(a, b, c)', [x, lo, hi]);
   // `&`, not `&&`: WGSL defines only `&` on vec4<bool> (the vectorised path)
   return record(y, 'clamp', [x], (g) => [fused('select(T(0.0), a, (b >= c) & (b <= d))', g, x, lo, hi)]);
@@ -182,25 +217,30 @@ export interface GeluOptions {
 // erf by Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7): WGSL has no erf.
 const ERF = (z: string) =>
   `(sign(${z}) * (T(1.0) - (((((T(1.061405429) * (T(1.0) / (T(1.0) + T(0.3275911) * abs(${z}))) - T(1.453152027)) * (T(1.0) / (T(1.0) + T(0.3275911) * abs(${z}))) + T(1.421413741)) * (T(1.0) / (T(1.0) + T(0.3275911) * abs(${z}))) - T(0.284496736)) * (T(1.0) / (T(1.0) + T(0.3275911) * abs(${z}))) + T(0.254829592)) * (T(1.0) / (T(1.0) + T(0.3275911) * abs(${z})))) * exp(-(${z}) * (${z}))))`;
-const TANH = (z: string) => `(sign(${z}) * (T(1.0) - exp(T(-2.0) * abs(${z}))) / (T(1.0) + exp(T(-2.0) * abs(${z}))))`;
 const K0 = 'T(0.7978845608028654)'; // √(2/π)
+/** σ(z) and σ(−z) from one exp(−|z|) ≤ 1, so neither overflows nor cancels (1 − σ(z) would, for large z). */
+const SIGMOID = (z: string) => `select(exp(-abs(${z})) / (T(1.0) + exp(-abs(${z}))), T(1.0) / (T(1.0) + exp(-abs(${z}))), (${z}) >= T(0.0))`;
+const SIGMOID_NEG = (z: string) => `select(T(1.0) / (T(1.0) + exp(-abs(${z}))), exp(-abs(${z})) / (T(1.0) + exp(-abs(${z}))), (${z}) >= T(0.0))`;
 /**
- * GELU(x) = x·Φ(x) ('none'), or 0.5x(1 + tanh(√(2/π)(x + 0.044715x³))) ('tanh').
+ * GELU(x) = x·Φ(x) ('none'), or 0.5x(1 + tanh u) with u = √(2/π)(x + 0.044715x³) ('tanh').
  * Hendrycks & Gimpel 2016, https://arxiv.org/abs/1606.08415
+ * The tanh form is computed as x·σ(2u) (the same function, since 0.5(1 + tanh u) = σ(2u)): for x < −4,
+ * 1 + tanh u cancels to a few float32 ulps of 1 and loses all relative accuracy, σ(2u) = e^{2u}/(1 + e^{2u})
+ * keeps it.  d/dx x·σ(2u) = σ(2u) + x·σ(2u)·σ(−2u)·2u′,  u′ = √(2/π)(1 + 3·0.044715x²).
  */
 export function gelu(x: Tensor, o: GeluOptions = {}): Tensor {
   check('gelu', x);
   const approx = o.approximate ?? 'none';
   if (approx !== 'none' && approx !== 'tanh') throw new Error(`webgrad.gelu: approximate must be 'none' or 'tanh' (got '${approx}')`);
-  const inner = `(${K0} * (a + T(0.044715) * a * a * a))`;
-  const expr = approx === 'none' ? `T(0.5) * a * (T(1.0) + ${ERF('a * T(0.7071067811865476)')})` : `T(0.5) * a * (T(1.0) + ${TANH(inner)})`;
+  const twoU = `(T(2.0) * ${K0} * (a + T(0.044715) * a * a * a))`;
+  const expr = approx === 'none' ? `T(0.5) * a * (T(1.0) + ${ERF('a * T(0.7071067811865476)')})` : `a * ${SIGMOID(twoU)}`;
   const y = runElementwise('gelu', expr, [x]);
   return record(y, 'gelu', [x], (g) => {
-    // d/dx xΦ(x) = Φ(x) + xφ(x);  tanh form: 0.5(1+t) + 0.5x(1−t²)·√(2/π)(1 + 3·0.044715x²)
+    // d/dx xΦ(x) = Φ(x) + xφ(x)
     const d =
       approx === 'none'
         ? `b * (T(0.5) * (T(1.0) + ${ERF('a * T(0.7071067811865476)')}) + a * T(0.3989422804014327) * exp(T(-0.5) * a * a))`
-        : `b * (T(0.5) * (T(1.0) + ${TANH(inner)}) + T(0.5) * a * (T(1.0) - ${TANH(inner)} * ${TANH(inner)}) * ${K0} * (T(1.0) + T(0.134145) * a * a))`;
+        : `b * (${SIGMOID(twoU)} + a * ${SIGMOID(twoU)} * ${SIGMOID_NEG(twoU)} * T(2.0) * ${K0} * (T(1.0) + T(0.134145) * a * a))`;
     return [fused(d, x, g)];
   });
 }
@@ -210,6 +250,17 @@ export const lt = compare('lt', 'a < b');
 export const ge = compare('ge', 'a >= b');
 export const le = compare('le', 'a <= b');
 export const eq = compare('eq', 'a == b');
+
+/** x as float32 (x itself when it already is, as torch); no gradient flows to integers. */
+export function float(x: Tensor): Tensor {
+  check('float', x);
+  return x.dtype === 'float32' ? x : runElementwise('float', 'a', [x], { outDtype: 'float32' });
+}
+/** x as int32, truncating toward zero as torch (x itself when it already is int32); not differentiable. */
+export function int(x: Tensor): Tensor {
+  check('int', x);
+  return x.dtype === 'int32' ? x : runElementwise('int', 'a', [x], { outDtype: 'int32' });
+}
 
 /** A copy (differentiable). */
 export function clone(x: Tensor): Tensor {

@@ -7,12 +7,31 @@ import { Tensor } from '../tensor.js';
 import { runtime, matmulVariant } from '../context.js';
 import { fmt } from '../shape.js';
 import { matmulWgsl, matmulGroups, vec4Ok, chooseBlock, type MatmulSpec } from '../../shaders/matmul.js';
+import { matmulIntWgsl, MATMUL_INT_WG } from '../../shaders/matmul_int.js';
 import { record, check } from './record.js';
+import { float } from './elementwise.js';
 
 /** Batched product with optional transposes (an op of its own, so rules can use it). */
 export function mm(a: Tensor, b: Tensor, transA = false, transB = false, name = 'matmul'): Tensor {
   check(name, a, 'first operand');
   check(name, b, 'second operand');
+  if (a.dtype !== b.dtype) {
+    // int32 with float32 promotes to float32; the converted copy lives until the rule has used it
+    const [af, bf] = [float(a), float(b)];
+    const out = mm(af, bf, transA, transB, name);
+    const temps = [af, bf].filter((t, i) => t !== [a, b][i]);
+    const node = out.node;
+    if (!node) temps.forEach((t) => t.dispose());
+    else {
+      const rule = node.backward;
+      node.backward = (g) => {
+        const grads = rule(g);
+        temps.forEach((t) => t.dispose());
+        return grads;
+      };
+    }
+    return out;
+  }
   const bad = (why: string) =>
     new Error(`webgrad.${name}: cannot multiply ${fmt(a.shape)} by ${fmt(b.shape)}: ${why}`);
   if (a.ndim < 2 || a.ndim > 3 || b.ndim < 2 || b.ndim > 3) throw bad('operands must be 2-D or 3-D (batched); reshape first');
@@ -25,7 +44,20 @@ export function mm(a: Tensor, b: Tensor, transA = false, transB = false, name = 
   const batch = Math.max(ba, bb);
   if (batch > 65535) throw bad(`batch ${batch} exceeds 65535`);
   const outShape = a.ndim === 3 || b.ndim === 3 ? [batch, M, N] : [M, N];
-  const c = Tensor.empty(outShape);
+  if (a.dtype === 'int32') {
+    // int32 @ int32: exact integer products (no gradient: integer tensors cannot require grad)
+    const ci = Tensor.empty(outShape, 'int32', name);
+    if (M * N * batch > 0) {
+      runtime().dispatch({
+        wgsl: matmulIntWgsl(transA, transB),
+        buffers: { A: a.buffer(name), B: b.buffer(name), C: ci.buffer(name) },
+        uniforms: { M, N, K: Ka, sA: ba === 1 ? 0 : M * Ka, sB: bb === 1 ? 0 : Ka * N },
+        workgroups: [Math.ceil(N / MATMUL_INT_WG), Math.ceil(M / MATMUL_INT_WG), batch],
+      });
+    }
+    return ci;
+  }
+  const c = Tensor.empty(outShape, 'float32', name);
   const variant = matmulVariant();
   const vec4 = vec4Ok(M, N, Ka, transA, transB);
   const spec: MatmulSpec = { transA, transB, variant, vec4, block: chooseBlock(M, N, batch) };

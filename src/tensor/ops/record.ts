@@ -3,8 +3,19 @@
  * gets a TapeNode holding the inputs and the backward rule. The walk itself lives in src/autograd.
  */
 import { Tensor, isGradEnabled, type TensorLike } from '../tensor.js';
+import { anomalyMode, checkFinite, unchecked } from '../checks.js';
 
 export function record(out: Tensor, op: string, inputs: readonly TensorLike[], backward: (g: Tensor) => (Tensor | null)[]): Tensor {
+  if (anomalyMode()) {
+    // detectAnomaly: check this output, and the gradients the rule will return (not the ops inside it)
+    checkFinite(out, `${op} (forward)`);
+    const rule = backward;
+    backward = (g) => {
+      const grads = unchecked(() => rule(g));
+      if (anomalyMode()) for (const gi of grads) if (gi) checkFinite(gi, `${op} (backward)`);
+      return grads;
+    };
+  }
   if (isGradEnabled() && inputs.some((t) => t instanceof Tensor && t.requiresGrad)) {
     out.node = { op, inputs, backward };
     out.markRequiresGrad();

@@ -17,7 +17,7 @@ function reduceDim(op: ReduceOp, name: string, x: Tensor, dim: number, scale = 1
   const R = x.shape[dim];
   const inner = numel(x.shape.slice(dim + 1));
   const outShape = x.shape.map((d, i) => (i === dim ? 1 : d));
-  const out = Tensor.empty(outShape, op === 'argmax' ? 'int32' : 'float32');
+  const out = Tensor.empty(outShape, op === 'argmax' ? 'int32' : x.dtype, name);
   if (outer * inner === 0) return out;
   if ((op === 'max' || op === 'argmax') && R === 0) {
     throw new Error(`webgrad.${name}: cannot take the ${op} over an empty dimension (shape ${fmt(x.shape)}, dim ${dim})`);
@@ -26,7 +26,7 @@ function reduceDim(op: ReduceOp, name: string, x: Tensor, dim: number, scale = 1
   const schedule = inner === 1 && R > 32 ? 'row' : 'column';
   const groups = schedule === 'row' ? outer : Math.ceil((outer * inner) / REDUCE_WG);
   runtime().dispatch({
-    wgsl: reduceWgsl({ op, schedule }),
+    wgsl: reduceWgsl({ op, schedule, int: x.dtype === 'int32' }),
     buffers: { x: x.buffer(name), out: out.buffer(name) },
     uniforms: { outer, R, inner, scale },
     workgroups: grid(groups),
@@ -45,7 +45,9 @@ const squeezed = (shape: Shape, dims: number[]) => shape.filter((_, i) => !dims.
 
 /** Sum (scaled for mean) over `dims`; returns the keepdim-shaped result. */
 function sumDims(name: string, x: Tensor, dims: number[], scale: number): Tensor {
-  if (x.ndim === 0 || dims.length === 0) return runElementwise(name, 'a * b', [x, scale]);
+  if (x.ndim === 0 || dims.length === 0) {
+    return x.dtype === 'int32' ? runElementwise(name, 'a', [x], { outDtype: 'int32' }) : runElementwise(name, 'a * b', [x, scale]);
+  }
   if (dims.length === x.ndim) {
     // everything: one row of n elements
     const row = x.view([1, x.size]);
@@ -66,6 +68,9 @@ function sumDims(name: string, x: Tensor, dims: number[], scale: number): Tensor
 
 function reduceSum(name: string, x: Tensor, dim: number | number[] | null | undefined, keepdim: boolean, mean: boolean): Tensor {
   check(name, x);
+  if (mean && x.dtype !== 'float32') {
+    throw new Error(`webgrad.mean: the mean of an ${x.dtype} tensor (shape ${fmt(x.shape)}) is not defined, as in torch; convert first: x.float().mean()`);
+  }
   const dims = dimsOf(name, x, dim);
   const R = dims.reduce((p, d) => p * x.shape[d], 1);
   const kept = sumDims(name, x, dims, mean ? 1 / R : 1);

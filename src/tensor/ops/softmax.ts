@@ -6,7 +6,7 @@
  */
 import { Tensor } from '../tensor.js';
 import { runtime } from '../context.js';
-import { normDim } from '../shape.js';
+import { normDim, fmt } from '../shape.js';
 import { softmaxWgsl } from '../../shaders/softmax.js';
 import { grid } from '../../shaders/kernel.js';
 import { record, check } from './record.js';
@@ -32,6 +32,7 @@ function lastDim(name: string, x: Tensor, log: boolean): Tensor {
 function make(name: string, log: boolean) {
   return function op(x: Tensor, dim: number): Tensor {
     check(name, x);
+    if (x.dtype !== 'float32') throw new Error(`webgrad.${name}: input is ${x.dtype} (shape ${fmt(x.shape)}); ${name} is defined for float32, as in torch: convert with x.float()`);
     if (dim === undefined) throw new Error(`webgrad.${name}: dim is required (e.g. ${name}(-1))`);
     const d = normDim(name, dim, x.ndim);
     if (x.ndim > 0 && d !== x.ndim - 1) {
