@@ -21,12 +21,20 @@ export interface DeviceInfo {
   software: boolean;
 }
 
-/** Find a WebGPU device (navigator.gpu in a browser, Dawn in Node). Safe to call more than once. */
+/**
+ * Find a WebGPU device (navigator.gpu in a browser, Dawn in Node). Safe to call more than once. After
+ * the device is lost (driver reset, GPU process crash, device.destroy()) it acquires a new one; tensors
+ * of the lost device are gone and come back from a checkpoint (wg.load).
+ */
 export function init(o: InitOptions = {}): Promise<DeviceInfo> {
   if (o.device) {
     setRuntime(new Runtime(adoptDevice(o.device)));
     initializing = Promise.resolve(deviceInfo());
     return initializing;
+  }
+  if (hasRuntime() && runtime().lost !== null) {
+    setRuntime(null);
+    initializing = null;
   }
   if (hasRuntime()) return Promise.resolve(deviceInfo());
   initializing ??= acquireDevice(o.powerPreference).then(

@@ -68,8 +68,25 @@ function corrupt(why: string): Error {
   return new Error(`webgrad.load: not a valid webgrad checkpoint: ${why}`);
 }
 
-export async function load(bytes: Uint8Array | ArrayBuffer): Promise<unknown> {
-  const buf = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+/**
+ * Accept a Uint8Array (a Node Buffer included: a view into a larger pool, at any offset), any other
+ * typed-array view, or an ArrayBuffer; refuse a path string instead of reading it as bytes.
+ */
+function asBytes(bytes: unknown): Uint8Array {
+  if (typeof bytes === 'string') {
+    throw new Error(
+      `webgrad.load: got the string '${bytes.slice(0, 80)}', not bytes. Pass the checkpoint's bytes: ` +
+        'wg.load(fs.readFileSync(path)) in Node, or wg.load(await (await fetch(url)).arrayBuffer()) in a page.',
+    );
+  }
+  if (ArrayBuffer.isView(bytes)) return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const tag = Object.prototype.toString.call(bytes);
+  if (tag === '[object ArrayBuffer]' || tag === '[object SharedArrayBuffer]') return new Uint8Array(bytes as ArrayBuffer);
+  throw new Error(`webgrad.load: expected a Uint8Array, Buffer or ArrayBuffer, got ${tag}`);
+}
+
+export async function load(bytes: Uint8Array | ArrayBuffer | ArrayBufferView): Promise<unknown> {
+  const buf = asBytes(bytes);
   if (buf.length < 8) throw corrupt(`only ${buf.length} bytes`);
   const n = Number(new DataView(buf.buffer, buf.byteOffset, 8).getBigUint64(0, true));
   if (n > MAX_HEADER || 8 + n > buf.length) throw corrupt(`header length ${n} does not fit in ${buf.length} bytes`);
@@ -96,7 +113,8 @@ export async function load(bytes: Uint8Array | ArrayBuffer): Promise<unknown> {
       throw corrupt(`tensor '${name}' (shape ${fmt(info.shape)}) has data offsets [${b}, ${e}] outside or inconsistent with ${dataLen} data bytes`);
     }
     spans.push([b, e]);
-    const slice = buf.slice(dataStart + b, dataStart + e); // copy: aligned, and independent of the input
+    // A copy (aligned, independent of the input). Not buf.slice: on a Node Buffer that is a view.
+    const slice = new Uint8Array(buf.subarray(dataStart + b, dataStart + e));
     const data = dtype === 'int32' ? new Int32Array(slice.buffer) : new Float32Array(slice.buffer);
     restored.set(name, fromData(data, info.shape, { dtype }));
   }

@@ -61,6 +61,32 @@ describe('checkpoints (wg.save / wg.load)', () => {
     await expect(wg.load(raw)).rejects.toThrow(/__metadata__/);
   });
 
+  it('reads a view at any offset inside a larger buffer (a Node Buffer is one), an ArrayBuffer, a DataView', async () => {
+    const bytes = await wg.save({ w: wg.tensor([1.5, -2, 3]), i: wg.tensor(new Int32Array([4, 5]), [2], { dtype: 'int32' }) });
+    for (const offset of [1, 3, 8, 13]) {
+      const pool = new ArrayBuffer(offset + bytes.length + 29);
+      const view = new Uint8Array(pool, offset, bytes.length);
+      view.set(bytes);
+      new Uint8Array(pool).fill(0xee, 0, offset); // junk around the view must not be read
+      new Uint8Array(pool).fill(0xee, offset + bytes.length);
+      const back = (await wg.load(view)) as { w: wg.Tensor; i: wg.Tensor };
+      expect(Array.from(await back.w.toArray())).toEqual([1.5, -2, 3]);
+      expect(Array.from(await back.i.toArray())).toEqual([4, 5]);
+      view.fill(0); // the loaded tensors do not alias the input
+      const again = (await wg.load(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength))) as { w: wg.Tensor };
+      expect(Array.from(await again.w.toArray())).toEqual([1.5, -2, 3]);
+    }
+    const exact = bytes.slice().buffer;
+    expect(Array.from(await ((await wg.load(exact)) as { w: wg.Tensor }).w.toArray())).toEqual([1.5, -2, 3]);
+  });
+
+  it('refuses a path string and other non-bytes with a message that says what to pass', async () => {
+    await expect(wg.load('model.safetensors' as unknown as Uint8Array)).rejects.toThrow(
+      /webgrad.load: got the string 'model.safetensors', not bytes.*fs.readFileSync\(path\)/,
+    );
+    await expect(wg.load({} as unknown as Uint8Array)).rejects.toThrow(/expected a Uint8Array, Buffer or ArrayBuffer, got \[object Object\]/);
+  });
+
   it('refuses values it cannot represent', async () => {
     await expect(wg.save({ f: () => 1 })).rejects.toThrow(/cannot serialise/);
     await expect(wg.save({ m: new Map() })).rejects.toThrow(/Maps are not supported/);
