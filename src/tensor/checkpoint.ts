@@ -85,6 +85,17 @@ function asBytes(bytes: unknown): Uint8Array {
   throw new Error(`webgrad.load: expected a Uint8Array, Buffer or ArrayBuffer, got ${tag}`);
 }
 
+/** torch's int64 tensors (indices, BatchNorm's numBatchesTracked) become int32 when every value fits. */
+function int64ToInt32(name: string, bytes: Uint8Array): Int32Array {
+  const wide = new BigInt64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8);
+  const out = new Int32Array(wide.length);
+  for (let i = 0; i < wide.length; i++) {
+    if (wide[i] > 2147483647n || wide[i] < -2147483648n) throw corrupt(`I64 tensor '${name}' holds ${wide[i]}, outside int32`);
+    out[i] = Number(wide[i]);
+  }
+  return out;
+}
+
 export async function load(bytes: Uint8Array | ArrayBuffer | ArrayBufferView): Promise<unknown> {
   const buf = asBytes(bytes);
   if (buf.length < 8) throw corrupt(`only ${buf.length} bytes`);
@@ -98,28 +109,32 @@ export async function load(bytes: Uint8Array | ArrayBuffer | ArrayBufferView): P
     throw corrupt(`the header is not JSON (${(e as Error).message})`);
   }
   const meta = header.__metadata__ as unknown as Record<string, string> | undefined;
-  if (!meta || typeof meta.webgrad !== 'string') throw corrupt('no __metadata__.webgrad structure');
   const dataStart = 8 + n;
   const dataLen = buf.length - dataStart;
   const spans: [number, number][] = [];
   const restored = new Map<string, Tensor>();
   for (const [name, info] of Object.entries(header)) {
     if (name === '__metadata__') continue;
-    const dtype = info.dtype === 'F32' ? 'float32' : info.dtype === 'I32' ? 'int32' : null;
-    if (!dtype) throw corrupt(`tensor '${name}' has unsupported dtype ${info.dtype}`);
+    const dtype = info.dtype === 'F32' ? 'float32' : info.dtype === 'I32' || info.dtype === 'I64' ? 'int32' : null;
+    if (!dtype) {
+      throw corrupt(`tensor '${name}' has dtype ${info.dtype}; webgrad reads F32, I32 and I64 (save from torch with .float() / .int())`);
+    }
+    const width = info.dtype === 'I64' ? 8 : 4;
     const [b, e] = (Array.isArray(info.data_offsets) ? info.data_offsets : [-1, -1]) as number[];
     if (!Array.isArray(info.shape) || info.shape.some((d) => !Number.isInteger(d) || d < 0)) throw corrupt(`tensor '${name}' has a bad shape`);
-    if (!Number.isInteger(b) || !Number.isInteger(e) || b < 0 || e > dataLen || e - b !== numel(info.shape) * 4) {
+    if (!Number.isInteger(b) || !Number.isInteger(e) || b < 0 || e > dataLen || e - b !== numel(info.shape) * width) {
       throw corrupt(`tensor '${name}' (shape ${fmt(info.shape)}) has data offsets [${b}, ${e}] outside or inconsistent with ${dataLen} data bytes`);
     }
     spans.push([b, e]);
     // A copy (aligned, independent of the input). Not buf.slice: on a Node Buffer that is a view.
     const slice = new Uint8Array(buf.subarray(dataStart + b, dataStart + e));
-    const data = dtype === 'int32' ? new Int32Array(slice.buffer) : new Float32Array(slice.buffer);
+    const data = width === 8 ? int64ToInt32(name, slice) : dtype === 'int32' ? new Int32Array(slice.buffer) : new Float32Array(slice.buffer);
     restored.set(name, fromData(data, info.shape, { dtype }));
   }
   spans.sort((x, y) => x[0] - y[0]);
   for (let i = 1; i < spans.length; i++) if (spans[i][0] < spans[i - 1][1]) throw corrupt('tensor data ranges overlap');
+  // A plain safetensors file (safetensors.torch.save_file(model.state_dict())): a flat { name: Tensor }.
+  if (!meta || typeof meta.webgrad !== 'string') return Object.fromEntries(restored);
   let structure: Json;
   try {
     structure = JSON.parse(meta.webgrad);

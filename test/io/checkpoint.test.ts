@@ -58,7 +58,15 @@ describe('checkpoints (wg.save / wg.load)', () => {
     const raw = new Uint8Array(8 + noMeta.length + 4);
     new DataView(raw.buffer).setBigUint64(0, BigInt(noMeta.length), true);
     raw.set(noMeta, 8);
-    await expect(wg.load(raw)).rejects.toThrow(/__metadata__/);
+    raw.set(new Uint8Array(new Float32Array([2.5]).buffer), 8 + noMeta.length);
+    const plain = (await wg.load(raw)) as Record<string, wg.Tensor>; // a plain safetensors file: flat names
+    expect(Object.keys(plain)).toEqual(['w']);
+    expect(Array.from(await plain.w.toArray())).toEqual([2.5]);
+    const f64 = new TextEncoder().encode('{"w":{"dtype":"F64","shape":[1],"data_offsets":[0,8]}}');
+    const raw64 = new Uint8Array(8 + f64.length + 8);
+    new DataView(raw64.buffer).setBigUint64(0, BigInt(f64.length), true);
+    raw64.set(f64, 8);
+    await expect(wg.load(raw64)).rejects.toThrow(/dtype F64; webgrad reads F32, I32 and I64/);
   });
 
   it('reads a view at any offset inside a larger buffer (a Node Buffer is one), an ArrayBuffer, a DataView', async () => {
