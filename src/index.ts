@@ -66,10 +66,10 @@ export function sync(): Promise<void> {
   return runtime().sync();
 }
 
-/** Counters: dispatches, submits, compiles, readbacks, and the pipeline cache size. */
-export function stats(): { dispatches: number; submits: number; compiles: number; readbacks: number; kernels: number } {
+/** Counters: dispatches, submits, compiles, readbacks, the pipeline cache size and the uniform-buffer cache size. */
+export function stats(): { dispatches: number; submits: number; compiles: number; readbacks: number; kernels: number; uniforms: number } {
   const rt = runtime();
-  return { ...rt.stats, kernels: rt.kernelCacheSize };
+  return { ...rt.stats, kernels: rt.kernelCacheSize, uniforms: rt.uniformCacheSize };
 }
 
 export {

@@ -122,6 +122,11 @@ export class Runtime {
     return this.kernels.size;
   }
 
+  /** Uniform buffers cached by content (bounded by UNIFORM_CACHE). */
+  get uniformCacheSize(): number {
+    return this.uniformCache.size;
+  }
+
   alloc(bytes: number): GPUBuffer {
     this.alive();
     const max = this.device.limits.maxStorageBufferBindingSize;
