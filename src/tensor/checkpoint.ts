@@ -4,7 +4,9 @@
  *   8-byte little-endian header length N | N bytes of JSON header | raw little-endian tensor data
  * The header maps tensor names to { dtype, shape, data_offsets }, and "__metadata__".webgrad holds the
  * rest of the structure as JSON, tensors replaced by { "$tensor": name } (safetensors metadata values
- * must be strings). Non-finite numbers are kept as { "$number": "Infinity" | "-Infinity" | "NaN" }.
+ * must be strings). Numbers JSON cannot hold are kept as { "$number": "Infinity" | "-Infinity" | "NaN" | "-0" },
+ * and a user object that has one of these marker keys ($tensor, $number, $object) is wrapped as
+ * { "$object": {...} } so that it comes back as itself.
  */
 import { Tensor } from './tensor.js';
 import { fromData } from './create.js';
@@ -12,6 +14,8 @@ import { numel, fmt } from './shape.js';
 
 const DTYPES = { float32: 'F32', int32: 'I32' } as const;
 const MAX_HEADER = 100 * 1024 * 1024;
+
+const MARKERS = ['$tensor', '$number', '$object'];
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -23,13 +27,13 @@ export async function save(value: unknown): Promise<Uint8Array> {
       let name = names.get(v);
       if (!name) {
         name = path || `t${tensors.length}`;
-        while ([...names.values()].includes(name)) name += '_';
+        while (name === '__metadata__' || [...names.values()].includes(name)) name += '_'; // the header's own key
         names.set(v, name);
         tensors.push(v);
       }
       return { $tensor: name };
     }
-    if (typeof v === 'number') return Number.isFinite(v) ? v : { $number: String(v) };
+    if (typeof v === 'number') return Object.is(v, -0) ? { $number: '-0' } : Number.isFinite(v) ? v : { $number: String(v) };
     if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
     if (v === undefined) return null;
     if (Array.isArray(v)) return v.map((x, i) => encode(x, `${path}.${i}`));
@@ -37,7 +41,7 @@ export async function save(value: unknown): Promise<Uint8Array> {
     if (typeof v === 'object') {
       const out: Record<string, Json> = {};
       for (const [k, x] of Object.entries(v)) out[k] = encode(x, path ? `${path}.${k}` : k);
-      return out;
+      return MARKERS.some((m) => m in out) ? { $object: out } : out;
     }
     throw new Error(`webgrad.save: cannot serialise a value of type ${typeof v} at '${path}'`);
   };
@@ -144,6 +148,9 @@ export async function load(bytes: Uint8Array | ArrayBuffer | ArrayBufferView): P
   const decode = (v: Json): unknown => {
     if (Array.isArray(v)) return v.map(decode);
     if (v && typeof v === 'object') {
+      if (v.$object && typeof v.$object === 'object' && !Array.isArray(v.$object)) {
+        return Object.fromEntries(Object.entries(v.$object).map(([k, x]) => [k, decode(x)]));
+      }
       if (typeof v.$tensor === 'string') {
         const t = restored.get(v.$tensor);
         if (!t) throw corrupt(`the structure refers to a missing tensor '${v.$tensor}'`);
