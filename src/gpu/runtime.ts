@@ -91,7 +91,7 @@ export class Runtime {
     this.owned = owned;
     this.device.addEventListener?.('uncapturederror', (ev: Event) => {
       ev.preventDefault?.(); // reported as a JS error at the next readback, not printed by the browser/Dawn
-      this.lastError ??= (ev as GPUUncapturedErrorEvent).error.message; // the first error is the cause
+      this.lastError ??= `error: ${(ev as GPUUncapturedErrorEvent).error.message}`; // the first error is the cause
     });
     this.device.lost?.then((info) => {
       this.lostReason = [info.reason, info.message].filter((x) => x && x !== 'undefined').join(': ') || 'unknown reason';

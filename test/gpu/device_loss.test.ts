@@ -109,6 +109,17 @@ describe('GPU errors', () => {
     t.dispose();
   });
 
+  it('an error outside any op (an out-of-range upload) surfaces at the next readback too', async () => {
+    const rt = runtime();
+    const small = rt.alloc(16);
+    rt.device.queue.writeBuffer(small, 1 << 20, new Float32Array(4)); // past the end: a validation error
+    const t = wg.tensor([4, 5]);
+    await expect(t.toArray()).rejects.toThrow(/webgrad: GPU error: /);
+    expect(Array.from(await t.toArray())).toEqual([4, 5]);
+    rt.release(small);
+    t.dispose();
+  });
+
   it('a tensor larger than the device allows is refused before WebGPU sees it', () => {
     const max = runtime().device.limits.maxStorageBufferBindingSize;
     const n = Math.floor(max / 4) + 16;

@@ -67,6 +67,19 @@ describe('checkpoints (wg.save / wg.load)', () => {
     new DataView(raw64.buffer).setBigUint64(0, BigInt(f64.length), true);
     raw64.set(f64, 8);
     await expect(wg.load(raw64)).rejects.toThrow(/dtype F64; webgrad reads F32, I32 and I64/);
+    // torch's int64 tensors come back as int32 when they fit
+    const i64 = (values: bigint[]) => {
+      const h = new TextEncoder().encode(`{"n":{"dtype":"I64","shape":[${values.length}],"data_offsets":[0,${8 * values.length}]}}`);
+      const pad = (8 - ((8 + h.length) % 8)) % 8;
+      const out = new Uint8Array(8 + h.length + pad + 8 * values.length).fill(0x20, 8, 8 + h.length + pad);
+      new DataView(out.buffer).setBigUint64(0, BigInt(h.length + pad), true);
+      out.set(h, 8);
+      new BigInt64Array(out.buffer, 8 + h.length + pad).set(values);
+      return out;
+    };
+    const n = ((await wg.load(i64([1n, -2n, 2147483647n]))) as Record<string, wg.Tensor>).n;
+    expect([n.dtype, Array.from(await n.toArray())]).toEqual(['int32', [1, -2, 2147483647]]);
+    await expect(wg.load(i64([1n << 40n]))).rejects.toThrow(/I64 tensor 'n' holds 1099511627776, outside int32/);
   });
 
   it('reads a view at any offset inside a larger buffer (a Node Buffer is one), an ArrayBuffer, a DataView', async () => {
