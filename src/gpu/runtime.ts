@@ -10,8 +10,8 @@
  *
  * Failures: a lost device (driver reset, GPU process crash, device.destroy()) makes every later call
  * throw an error saying so and how to recover; `wg.init()` then builds a new Runtime on a new device.
- * GPU validation and out-of-memory errors are captured with error scopes (one per submitted batch and
- * one per compiled kernel) and thrown at the next readback, naming the op that caused them.
+ * GPU validation and out-of-memory errors are captured with error scopes (around each submit and each
+ * kernel compile) or the uncapturederror event, and thrown at the next readback, naming the op.
  */
 import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
 import { BufferPool } from './pool.js';
@@ -211,7 +211,7 @@ export class Runtime {
       this.touched.add(buf);
     }
     if (k.uniform) entries.push({ binding: k.uniform.binding, resource: { buffer: this.uniformBuffer(k, spec.uniforms ?? {}) } });
-    const encoder = this.openEncoder(); // opens the batch's error scope before anything can fail
+    const encoder = this.openEncoder();
     const bindGroup = this.device.createBindGroup({ label, layout: k.pipeline.getBindGroupLayout(0), entries });
     const [x, y = 1, z = 1] = spec.workgroups;
     if (x > 65535 || y > 65535 || z > 65535) throw new Error(`webgrad runtime: ${x}x${y}x${z} workgroups exceed 65535 per dimension`);
@@ -233,9 +233,12 @@ export class Runtime {
       this.pool.afterSubmit(); // nothing unsubmitted can reference the quarantined buffers
       return;
     }
+    // Scopes stay synchronous (never open while user code runs, which may use scopes of its own): a
+    // command encoder reports what went wrong in its passes at finish(), so this one catches the batch.
+    this.openScope();
     this.device.queue.submit([this.encoder.finish()]);
-    this.encoder = null;
     this.closeScope([...this.batchLabels]);
+    this.encoder = null;
     this.batchLabels.clear();
     this.pending = 0;
     this.touched.clear();
@@ -246,11 +249,7 @@ export class Runtime {
   }
 
   private openEncoder(): GPUCommandEncoder {
-    if (!this.encoder) {
-      this.openScope();
-      this.encoder = this.device.createCommandEncoder();
-    }
-    return this.encoder;
+    return (this.encoder ??= this.device.createCommandEncoder());
   }
 
   /** Capture validation and out-of-memory errors of what follows until closeScope(). */
