@@ -21,12 +21,20 @@ export interface DeviceInfo {
   software: boolean;
 }
 
-/** Find a WebGPU device (navigator.gpu in a browser, Dawn in Node). Safe to call more than once. */
+/**
+ * Find a WebGPU device (navigator.gpu in a browser, Dawn in Node). Safe to call more than once. After
+ * the device is lost (driver reset, GPU process crash, device.destroy()) it acquires a new one; tensors
+ * of the lost device are gone and come back from a checkpoint (wg.load).
+ */
 export function init(o: InitOptions = {}): Promise<DeviceInfo> {
   if (o.device) {
     setRuntime(new Runtime(adoptDevice(o.device)));
     initializing = Promise.resolve(deviceInfo());
     return initializing;
+  }
+  if (hasRuntime() && runtime().lost !== null) {
+    setRuntime(null);
+    initializing = null;
   }
   if (hasRuntime()) return Promise.resolve(deviceInfo());
   initializing ??= acquireDevice(o.powerPreference).then(
@@ -58,10 +66,10 @@ export function sync(): Promise<void> {
   return runtime().sync();
 }
 
-/** Counters: dispatches, submits, compiles, readbacks, and the pipeline cache size. */
-export function stats(): { dispatches: number; submits: number; compiles: number; readbacks: number; kernels: number } {
+/** Counters: dispatches, submits, compiles, readbacks, the pipeline cache size and the uniform-buffer cache size. */
+export function stats(): { dispatches: number; submits: number; compiles: number; readbacks: number; kernels: number; uniforms: number } {
   const rt = runtime();
-  return { ...rt.stats, kernels: rt.kernelCacheSize };
+  return { ...rt.stats, kernels: rt.kernelCacheSize, uniforms: rt.uniformCacheSize };
 }
 
 export {

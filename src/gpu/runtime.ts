@@ -7,6 +7,11 @@
  * that text (wgsl_reflect), so nothing is written twice. Dispatches accumulate in one encoder that is
  * submitted only when data must leave the GPU, when a write must not overtake them, or when the batch
  * is large.
+ *
+ * Failures: a lost device (driver reset, GPU process crash, device.destroy()) makes every later call
+ * throw an error saying so and how to recover; `wg.init()` then builds a new Runtime on a new device.
+ * GPU validation and out-of-memory errors are captured with error scopes (around each submit and each
+ * kernel compile) or the uncapturederror event, and thrown at the next readback, naming the op.
  */
 import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
 import { BufferPool } from './pool.js';
@@ -22,6 +27,8 @@ export interface DispatchSpec {
   /** Values for the members of the (single) uniform struct, by member name. */
   uniforms?: Record<string, UniformValue>;
   workgroups: readonly [number, number?, number?];
+  /** The op this dispatch belongs to, for GPU error messages (and WebGPU object labels). */
+  label?: string;
 }
 
 interface UniformMember { name: string; offset: number; scalar: 'f32' | 'u32' | 'i32' }
@@ -36,6 +43,17 @@ const UNIFORM_USAGE = 0x40 | 0x8; // UNIFORM | COPY_DST
 const READBACK_USAGE = 0x1 | 0x8; // MAP_READ | COPY_DST
 const MAX_BATCH = 256;
 const UNIFORM_CACHE = 4096;
+
+/** Buffers made on each device: a tensor from a lost device must not be used on (or pooled into) a new one. */
+const madeOn = new WeakMap<GPUDevice, WeakSet<GPUBuffer>>();
+
+/** The message every call gets once the device is gone. */
+export function deviceLostMessage(reason: string): string {
+  return (
+    `webgrad: the GPU device was lost (${reason}); call \`await wg.init()\` to get a new device and restore ` +
+    'tensors from a checkpoint (wg.load)'
+  );
+}
 
 function scalarOf(type: { name: string; format?: unknown }): 'f32' | 'u32' | 'i32' {
   let t: { name: string; format?: unknown } | undefined = type;
@@ -56,6 +74,10 @@ export class Runtime {
   private pending = 0;
   private touched = new Set<GPUBuffer>();
   private lastError: string | null = null;
+  private scopes: Promise<void>[] = [];
+  private batchLabels = new Set<string>();
+  private lostReason: string | null = null;
+  private owned: WeakSet<GPUBuffer>;
   /** Counters for tests and benchmarks. */
   readonly stats = { dispatches: 0, submits: 0, compiles: 0, readbacks: 0 };
 
@@ -64,25 +86,69 @@ export class Runtime {
     this.adapterName = acq.adapterName;
     this.software = acq.software;
     this.pool = new BufferPool(this.device);
+    let owned = madeOn.get(this.device);
+    if (!owned) madeOn.set(this.device, (owned = new WeakSet()));
+    this.owned = owned;
     this.device.addEventListener?.('uncapturederror', (ev: Event) => {
-      this.lastError ??= (ev as GPUUncapturedErrorEvent).error.message; // the first error is the cause
+      ev.preventDefault?.(); // reported as a JS error at the next readback, not printed by the browser/Dawn
+      this.lastError ??= `error: ${(ev as GPUUncapturedErrorEvent).error.message}`; // the first error is the cause
     });
+    this.device.lost?.then((info) => {
+      this.lostReason = [info.reason, info.message].filter((x) => x && x !== 'undefined').join(': ') || 'unknown reason';
+    });
+  }
+
+  /** Why the device was lost, or null while it is alive. */
+  get lost(): string | null {
+    return this.lostReason;
+  }
+
+  private alive(): void {
+    if (this.lostReason !== null) throw new Error(deviceLostMessage(this.lostReason));
+  }
+
+  /** Refuse buffers made on another (lost) device, before WebGPU turns them into a validation error. */
+  private mine(buffer: GPUBuffer, op: string): GPUBuffer {
+    if (!this.owned.has(buffer)) {
+      throw new Error(
+        `webgrad.${op}: this tensor was created on a GPU device that has since been lost or replaced; ` +
+          'its data is gone. Restore it from a checkpoint (wg.load) after `await wg.init()`.',
+      );
+    }
+    return buffer;
   }
 
   get kernelCacheSize(): number {
     return this.kernels.size;
   }
 
+  /** Uniform buffers cached by content (bounded by UNIFORM_CACHE). */
+  get uniformCacheSize(): number {
+    return this.uniformCache.size;
+  }
+
   alloc(bytes: number): GPUBuffer {
-    return this.pool.acquire(bytes, STORAGE_USAGE);
+    this.alive();
+    const max = this.device.limits.maxStorageBufferBindingSize;
+    if (bytes > max) {
+      throw new Error(
+        `webgrad: cannot allocate ${bytes} bytes: this device's largest storage buffer is ${max} bytes. ` +
+          'Use smaller tensors (split the batch or the layer).',
+      );
+    }
+    const buf = this.pool.acquire(bytes, STORAGE_USAGE);
+    this.owned.add(buf);
+    return buf;
   }
 
   release(buffer: GPUBuffer): void {
-    this.pool.release(buffer);
+    if (this.owned.has(buffer) && this.lostReason === null) this.pool.release(buffer); // a dead device's buffers are just dropped
   }
 
   /** Upload data. Flushes first if the open batch uses this buffer, so the write cannot overtake it. */
   write(buffer: GPUBuffer, data: ArrayBufferView, byteOffset = 0): void {
+    this.alive();
+    this.mine(buffer, 'write');
     if (data.byteLength === 0) return;
     if (this.touched.has(buffer)) this.flush();
     this.device.queue.writeBuffer(buffer, byteOffset, data.buffer, data.byteOffset, data.byteLength);
@@ -90,6 +156,9 @@ export class Runtime {
 
   /** Copy `bytes` bytes between buffers inside the batch. */
   copy(src: GPUBuffer, dst: GPUBuffer, bytes: number, srcOffset = 0, dstOffset = 0): void {
+    this.alive();
+    this.mine(src, 'copy');
+    this.mine(dst, 'copy');
     if (bytes === 0) return;
     this.openEncoder().copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
     this.touched.add(src).add(dst);
@@ -98,17 +167,26 @@ export class Runtime {
 
   /** Read `bytes` bytes back to the CPU: submits the batch and waits for the GPU. */
   async read(buffer: GPUBuffer, bytes: number, byteOffset = 0): Promise<ArrayBuffer> {
+    this.alive();
+    this.mine(buffer, 'toArray');
     this.stats.readbacks++;
     if (bytes === 0) return new ArrayBuffer(0);
     const size = Math.ceil(bytes / 4) * 4;
     const staging = this.pool.acquire(size, READBACK_USAGE);
     this.openEncoder().copyBufferToBuffer(buffer, byteOffset, staging, 0, size);
     this.flush();
-    await staging.mapAsync(GPUMapMode.READ, 0, size);
+    try {
+      await staging.mapAsync(GPUMapMode.READ, 0, size);
+    } catch (e) {
+      await new Promise((r) => setTimeout(r, 0)); // let device.lost settle: a lost device is the usual cause
+      this.alive();
+      await this.throwIfError();
+      throw e;
+    }
     const out = staging.getMappedRange(0, size).slice(0, bytes);
     staging.unmap();
     this.pool.release(staging);
-    this.throwIfError();
+    await this.throwIfError();
     return out;
   }
 
@@ -116,24 +194,30 @@ export class Runtime {
   async sync(): Promise<void> {
     this.flush();
     await this.device.queue.onSubmittedWorkDone();
-    this.throwIfError();
+    this.alive();
+    await this.throwIfError();
   }
 
   dispatch(spec: DispatchSpec): void {
-    const k = this.compile(spec.wgsl);
+    this.alive();
+    const label = spec.label ?? 'kernel';
+    const k = this.compile(spec.wgsl, label);
     const entries: GPUBindGroupEntry[] = [];
     for (const s of k.storage) {
       const buf = spec.buffers[s.name];
       if (!buf) throw new Error(`webgrad runtime: kernel needs a buffer named '${s.name}' (got ${Object.keys(spec.buffers).join(', ')})`);
+      this.mine(buf, label);
       entries.push({ binding: s.binding, resource: { buffer: buf } });
       this.touched.add(buf);
     }
     if (k.uniform) entries.push({ binding: k.uniform.binding, resource: { buffer: this.uniformBuffer(k, spec.uniforms ?? {}) } });
-    const bindGroup = this.device.createBindGroup({ layout: k.pipeline.getBindGroupLayout(0), entries });
+    const encoder = this.openEncoder();
+    const bindGroup = this.device.createBindGroup({ label, layout: k.pipeline.getBindGroupLayout(0), entries });
     const [x, y = 1, z = 1] = spec.workgroups;
     if (x > 65535 || y > 65535 || z > 65535) throw new Error(`webgrad runtime: ${x}x${y}x${z} workgroups exceed 65535 per dimension`);
     if (x * y * z === 0) return;
-    const pass = this.openEncoder().beginComputePass();
+    this.batchLabels.add(label);
+    const pass = encoder.beginComputePass({ label });
     pass.setPipeline(k.pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(x, y, z);
@@ -144,12 +228,18 @@ export class Runtime {
 
   /** Submit the open batch, if any. */
   flush(): void {
+    this.alive();
     if (!this.encoder) {
       this.pool.afterSubmit(); // nothing unsubmitted can reference the quarantined buffers
       return;
     }
+    // Scopes stay synchronous (never open while user code runs, which may use scopes of its own): a
+    // command encoder reports what went wrong in its passes at finish(), so this one catches the batch.
+    this.openScope();
     this.device.queue.submit([this.encoder.finish()]);
+    this.closeScope([...this.batchLabels]);
     this.encoder = null;
+    this.batchLabels.clear();
     this.pending = 0;
     this.touched.clear();
     this.stats.submits++;
@@ -162,21 +252,59 @@ export class Runtime {
     return (this.encoder ??= this.device.createCommandEncoder());
   }
 
+  /** Capture validation and out-of-memory errors of what follows until closeScope(). */
+  private openScope(): void {
+    if (!this.device.pushErrorScope) return;
+    this.device.pushErrorScope('validation');
+    this.device.pushErrorScope('out-of-memory');
+  }
+
+  /** Close the scope; a captured error is kept, named after the ops in `labels`, for the next readback. */
+  private closeScope(labels: string[]): void {
+    if (!this.device.popErrorScope) return;
+    const pops = [this.device.popErrorScope(), this.device.popErrorScope()];
+    this.scopes.push(
+      Promise.all(pops).then(
+        (errors) => {
+          const e = errors.find((x) => x);
+          if (!e || this.lastError) return;
+          const named = labels.filter((l) => e.message.includes(`"${l}"`));
+          const ops = named.length ? named : labels.slice(-8);
+          const kind = e.constructor?.name === 'GPUOutOfMemoryError' || /out of memory/i.test(e.message) ? 'out of memory' : 'error';
+          this.lastError = `${kind} in ${ops.length ? ops.join(', ') : 'a buffer copy'}: ${e.message}`;
+        },
+        () => undefined, // popping fails only on a lost device, which alive() reports
+      ),
+    );
+  }
+
   private countAndMaybeFlush(): void {
     if (++this.pending >= MAX_BATCH) this.flush();
   }
 
-  private throwIfError(): void {
+  private async throwIfError(): Promise<void> {
+    const scopes = this.scopes;
+    this.scopes = [];
+    await Promise.all(scopes);
     if (this.lastError) {
       const msg = this.lastError;
       this.lastError = null;
-      throw new Error(`webgrad: the GPU reported an error: ${msg}`);
+      throw new Error(`webgrad: GPU ${msg}`);
     }
   }
 
-  private compile(wgsl: string): CompiledKernel {
+  private compile(wgsl: string, label: string): CompiledKernel {
     const hit = this.kernels.get(wgsl);
     if (hit) return hit;
+    this.openScope();
+    try {
+      return this.build(wgsl, label);
+    } finally {
+      this.closeScope([label]);
+    }
+  }
+
+  private build(wgsl: string, label: string): CompiledKernel {
     const r = new WgslReflect(wgsl);
     const layoutEntries: GPUBindGroupLayoutEntry[] = [];
     const storage = r.storage.map((s) => {
@@ -197,9 +325,10 @@ export class Runtime {
       );
       uniform = { name: u.name, binding: u.binding, size: Math.ceil(u.size / 16) * 16, members };
     }
-    const module = this.device.createShaderModule({ code: wgsl });
+    const module = this.device.createShaderModule({ label, code: wgsl });
     const bindGroupLayout = this.device.createBindGroupLayout({ entries: layoutEntries });
     const pipeline = this.device.createComputePipeline({
+      label,
       layout: this.device.createPipelineLayout({ bindGroupLayouts: [bindGroupLayout] }),
       compute: { module, entryPoint: 'main' },
     });

@@ -18,3 +18,4 @@ export { LBFGS, type LBFGSOptions } from './lbfgs.js';
 export { SAM, type SAMOptions } from './sam.js';
 export * as lrScheduler from './lr_scheduler/index.js';
 export { lrFinder, steepestDescent, type LrFinderOptions, type LrFinderResult, type LossFn } from './lr_finder.js';
+export { toTorchStateDict, fromTorchStateDict, type TorchOptimizerStateDict } from './torch_state.js';

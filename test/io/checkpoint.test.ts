@@ -58,7 +58,54 @@ describe('checkpoints (wg.save / wg.load)', () => {
     const raw = new Uint8Array(8 + noMeta.length + 4);
     new DataView(raw.buffer).setBigUint64(0, BigInt(noMeta.length), true);
     raw.set(noMeta, 8);
-    await expect(wg.load(raw)).rejects.toThrow(/__metadata__/);
+    raw.set(new Uint8Array(new Float32Array([2.5]).buffer), 8 + noMeta.length);
+    const plain = (await wg.load(raw)) as Record<string, wg.Tensor>; // a plain safetensors file: flat names
+    expect(Object.keys(plain)).toEqual(['w']);
+    expect(Array.from(await plain.w.toArray())).toEqual([2.5]);
+    const f64 = new TextEncoder().encode('{"w":{"dtype":"F64","shape":[1],"data_offsets":[0,8]}}');
+    const raw64 = new Uint8Array(8 + f64.length + 8);
+    new DataView(raw64.buffer).setBigUint64(0, BigInt(f64.length), true);
+    raw64.set(f64, 8);
+    await expect(wg.load(raw64)).rejects.toThrow(/dtype F64; webgrad reads F32, I32 and I64/);
+    // torch's int64 tensors come back as int32 when they fit
+    const i64 = (values: bigint[]) => {
+      const h = new TextEncoder().encode(`{"n":{"dtype":"I64","shape":[${values.length}],"data_offsets":[0,${8 * values.length}]}}`);
+      const pad = (8 - ((8 + h.length) % 8)) % 8;
+      const out = new Uint8Array(8 + h.length + pad + 8 * values.length).fill(0x20, 8, 8 + h.length + pad);
+      new DataView(out.buffer).setBigUint64(0, BigInt(h.length + pad), true);
+      out.set(h, 8);
+      new BigInt64Array(out.buffer, 8 + h.length + pad).set(values);
+      return out;
+    };
+    const n = ((await wg.load(i64([1n, -2n, 2147483647n]))) as Record<string, wg.Tensor>).n;
+    expect([n.dtype, Array.from(await n.toArray())]).toEqual(['int32', [1, -2, 2147483647]]);
+    await expect(wg.load(i64([1n << 40n]))).rejects.toThrow(/I64 tensor 'n' holds 1099511627776, outside int32/);
+  });
+
+  it('reads a view at any offset inside a larger buffer (a Node Buffer is one), an ArrayBuffer, a DataView', async () => {
+    const bytes = await wg.save({ w: wg.tensor([1.5, -2, 3]), i: wg.tensor(new Int32Array([4, 5]), [2], { dtype: 'int32' }) });
+    for (const offset of [1, 3, 8, 13]) {
+      const pool = new ArrayBuffer(offset + bytes.length + 29);
+      const view = new Uint8Array(pool, offset, bytes.length);
+      view.set(bytes);
+      new Uint8Array(pool).fill(0xee, 0, offset); // junk around the view must not be read
+      new Uint8Array(pool).fill(0xee, offset + bytes.length);
+      const back = (await wg.load(view)) as { w: wg.Tensor; i: wg.Tensor };
+      expect(Array.from(await back.w.toArray())).toEqual([1.5, -2, 3]);
+      expect(Array.from(await back.i.toArray())).toEqual([4, 5]);
+      view.fill(0); // the loaded tensors do not alias the input
+      const again = (await wg.load(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength))) as { w: wg.Tensor };
+      expect(Array.from(await again.w.toArray())).toEqual([1.5, -2, 3]);
+    }
+    const exact = bytes.slice().buffer;
+    expect(Array.from(await ((await wg.load(exact)) as { w: wg.Tensor }).w.toArray())).toEqual([1.5, -2, 3]);
+  });
+
+  it('refuses a path string and other non-bytes with a message that says what to pass', async () => {
+    await expect(wg.load('model.safetensors' as unknown as Uint8Array)).rejects.toThrow(
+      /webgrad.load: got the string 'model.safetensors', not bytes.*fs.readFileSync\(path\)/,
+    );
+    await expect(wg.load({} as unknown as Uint8Array)).rejects.toThrow(/expected a Uint8Array, Buffer or ArrayBuffer, got \[object Object\]/);
   });
 
   it('refuses values it cannot represent', async () => {

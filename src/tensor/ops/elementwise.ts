@@ -68,6 +68,7 @@ export function runElementwise(op: string, expr: string, args: readonly TensorLi
   const buffers: Record<string, GPUBuffer> = { out: out.buffer(op) };
   tensors.forEach((t, i) => (buffers[INPUT_NAMES[i]] = t.buffer(op)));
   runtime().dispatch({
+    label: op,
     wgsl,
     buffers,
     uniforms: elementwiseUniforms(outShape, strides, scalars[0] ?? 0, scalars[1] ?? 0),

@@ -65,6 +65,7 @@ export function mm(a: Tensor, b: Tensor, transA = false, transB = false, name = 
     runtime().write(c.buffer(name), new Float32Array(c.size)); // an empty inner dimension sums to zero
   } else if (M * N * batch > 0) {
     runtime().dispatch({
+      label: name,
       wgsl: matmulWgsl(spec),
       buffers: { A: a.buffer(name), B: b.buffer(name), C: c.buffer(name) },
       uniforms: { M, N, K: Ka, sA: ba === 1 ? 0 : M * Ka, sB: bb === 1 ? 0 : Ka * N },

@@ -17,15 +17,17 @@ function reduceDim(op: ReduceOp, name: string, x: Tensor, dim: number, scale = 1
   const R = x.shape[dim];
   const inner = numel(x.shape.slice(dim + 1));
   const outShape = x.shape.map((d, i) => (i === dim ? 1 : d));
-  const out = Tensor.empty(outShape, op === 'argmax' ? 'int32' : x.dtype, name);
-  if (outer * inner === 0) return out;
+  // as torch: refused even when the result would be empty too (shape [0, 0] over dim 1)
   if ((op === 'max' || op === 'argmax') && R === 0) {
     throw new Error(`webgrad.${name}: cannot take the ${op} over an empty dimension (shape ${fmt(x.shape)}, dim ${dim})`);
   }
+  const out = Tensor.empty(outShape, op === 'argmax' ? 'int32' : x.dtype, name);
+  if (outer * inner === 0) return out;
   // a workgroup per row pays off for long rows; short rows (and columns) take one thread per output
   const schedule = inner === 1 && R > 32 ? 'row' : 'column';
   const groups = schedule === 'row' ? outer : Math.ceil((outer * inner) / REDUCE_WG);
   runtime().dispatch({
+    label: name,
     wgsl: reduceWgsl({ op, schedule, int: x.dtype === 'int32' }),
     buffers: { x: x.buffer(name), out: out.buffer(name) },
     uniforms: { outer, R, inner, scale },
