@@ -2,9 +2,9 @@
  * How an op leaves its record for autograd: if grad mode is on and an input requires grad, the output
  * gets a TapeNode holding the inputs and the backward rule. The walk itself lives in src/autograd.
  */
-import { Tensor, isGradEnabled, type TensorLike } from '../tensor.js';
+import { Tensor, isGradEnabled, type TensorLike, type TapeNode } from '../tensor.js';
 
-export function record(out: Tensor, op: string, inputs: readonly TensorLike[], backward: (g: Tensor) => (Tensor | null)[]): Tensor {
+export function record(out: Tensor, op: string, inputs: readonly TensorLike[], backward: TapeNode['backward']): Tensor {
   if (isGradEnabled() && inputs.some((t) => t instanceof Tensor && t.requiresGrad)) {
     out.node = { op, inputs, backward };
     out.markRequiresGrad();
