@@ -11,6 +11,7 @@
 import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
 import { BufferPool } from './pool.js';
 import type { AcquiredDevice } from './device.js';
+import { Profiler, summarize, type ProfileRow } from './profile.js';
 
 export type UniformValue = number | readonly number[];
 
@@ -22,6 +23,8 @@ export interface DispatchSpec {
   /** Values for the members of the (single) uniform struct, by member name. */
   uniforms?: Record<string, UniformValue>;
   workgroups: readonly [number, number?, number?];
+  /** Kernel name for wg.profile (default: the storage buffers' names). */
+  label?: string;
 }
 
 interface UniformMember { name: string; offset: number; scalar: 'f32' | 'u32' | 'i32' }
@@ -58,6 +61,8 @@ export class Runtime {
   private lastError: string | null = null;
   /** Counters for tests and benchmarks. */
   readonly stats = { dispatches: 0, submits: 0, compiles: 0, readbacks: 0 };
+  /** Set while wg.profile runs (see profile.ts). */
+  private profiler: Profiler | null = null;
 
   constructor(acq: AcquiredDevice) {
     this.device = acq.device;
@@ -133,13 +138,33 @@ export class Runtime {
     const [x, y = 1, z = 1] = spec.workgroups;
     if (x > 65535 || y > 65535 || z > 65535) throw new Error(`webgrad runtime: ${x}x${y}x${z} workgroups exceed 65535 per dimension`);
     if (x * y * z === 0) return;
-    const pass = this.openEncoder().beginComputePass();
+    const pass = this.openEncoder().beginComputePass(
+      this.profiler?.record({ kernel: spec.label ?? `kernel(${k.storage.map((s) => s.name).join(',')})`, pipeline: k.pipeline, entries, workgroups: [x, y, z] }),
+    );
     pass.setPipeline(k.pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(x, y, z);
     pass.end();
     this.stats.dispatches++;
     this.countAndMaybeFlush();
+  }
+
+  /** Run fn (sync or async) and time each kernel it dispatches: rows per kernel name (see profile.ts). */
+  async profile(fn: () => unknown): Promise<ProfileRow[]> {
+    if (this.profiler) throw new Error('webgrad.profile: a profile is already running; profiles cannot nest');
+    await this.sync();
+    const profiler = (this.profiler = new Profiler(this.device));
+    try {
+      await fn();
+    } finally {
+      this.profiler = null;
+    }
+    await this.sync();
+    try {
+      return summarize(profiler.records, await profiler.times());
+    } finally {
+      profiler.dispose();
+    }
   }
 
   /** Submit the open batch, if any. */

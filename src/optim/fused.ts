@@ -109,7 +109,7 @@ export abstract class FusedOptimizer<O extends { lr: number }> extends Optimizer
       this.guard ??= zeroed([2], 'int32');
       this.zero ??= zeroed([1], 'int32');
       rt.copy(this.zero.buffer('step'), this.guard.buffer('step'), 4);
-      for (const w of work) for (const d of w.checks) rt.dispatch({ ...d, buffers: { ...d.buffers, guard: this.guard.buffer('step') } });
+      for (const w of work) for (const d of w.checks) rt.dispatch({ ...d, buffers: { ...d.buffers, guard: this.guard.buffer('step') }, label: `${this.name} non-finite check` });
     }
     let first = true;
     for (const w of work) {
@@ -119,7 +119,7 @@ export abstract class FusedOptimizer<O extends { lr: number }> extends Optimizer
           d.uniforms.countSkip = first ? 1 : 0;
         }
         first = false;
-        rt.dispatch(d);
+        rt.dispatch({ ...d, label: `${this.name} ${this.foreach ? 'foreach' : 'update'}` });
       }
     }
     for (const w of work) w.after();

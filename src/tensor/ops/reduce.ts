@@ -30,6 +30,7 @@ function reduceDim(op: ReduceOp, name: string, x: Tensor, dim: number, scale = 1
     buffers: { x: x.buffer(name), out: out.buffer(name) },
     uniforms: { outer, R, inner, scale },
     workgroups: grid(groups),
+    label: name,
   });
   return out;
 }

@@ -24,6 +24,7 @@ function lastDim(name: string, x: Tensor, log: boolean): Tensor {
       buffers: { x: x.buffer(name), out: out.buffer(name) },
       uniforms: { rows, C },
       workgroups: grid(rows),
+      label: name,
     });
   }
   return out;
