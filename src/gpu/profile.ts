@@ -28,7 +28,7 @@ export interface RecordedDispatch {
 }
 
 const STORAGE = 0x80;
-const MAX_QUERIES = 4096; // dispatches timed by timestamps; any beyond are timed by replay
+const MAX_QUERIES = 2048; // dispatches timed by timestamps (two queries each, 4096 is the limit); any beyond are timed by replay
 
 export class Profiler {
   readonly records: RecordedDispatch[] = [];
