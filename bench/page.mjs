@@ -84,6 +84,7 @@ function webgradLib(wg, name) {
           c.dispose();
           return out;
         },
+        memory: () => wg.memory().bytes,
         dispose: () => (A.dispose(), Bt.dispose()),
       };
     },
@@ -99,6 +100,7 @@ function webgradLib(wg, name) {
           c.dispose();
           return out;
         },
+        memory: () => wg.memory().bytes,
         dispose: () => (A.dispose(), Bt.dispose()),
       };
     },
@@ -112,6 +114,7 @@ function webgradLib(wg, name) {
         run: () => opt.step(),
         sync: () => wg.sync(),
         result: async () => ps[0].toArray(),
+        memory: () => wg.memory().bytes,
         dispose: () => ps.forEach((p) => (p.grad?.dispose(), p.dispose())),
       };
     },
@@ -173,6 +176,7 @@ function tfjsLib(tf, backend) {
           c.dispose();
           return out;
         },
+        memory: () => tf.memory().numBytes,
         dispose: () => (A.dispose(), Bt.dispose()),
       };
     },
@@ -189,6 +193,7 @@ function tfjsLib(tf, backend) {
           c.dispose();
           return out;
         },
+        memory: () => tf.memory().numBytes,
         dispose: () => (A.dispose(), Bt.dispose()),
       };
     },
