@@ -17,20 +17,21 @@ describe('preferForeach', () => {
   });
 
   it('many small tensors take foreach; a few large ones stay fused', () => {
-    // SwiftShader: 0.4 ms a dispatch against 24 B per element at 20 GB/s
-    expect(preferForeach(new Array(64).fill(1 << 14), true)).toBe(true); // 63 * 0.4 = 25 ms > 1.3 ms of copies
-    expect(preferForeach(new Array(64).fill(1 << 18), true)).toBe(true); // 25 ms > 20 ms
-    expect(preferForeach(new Array(4).fill(1 << 20), true)).toBe(false); // 1.2 ms < 5 ms
-    expect(preferForeach([100352, 128, 1280, 10], true)).toBe(true); // the MNIST MLP: 1.2 ms > 0.12 ms
+    // SwiftShader: 0.4 ms a dispatch against 24 B per element at 100 GB/s
+    expect(preferForeach(new Array(64).fill(1 << 14), true)).toBe(true); // 63 * 0.4 = 25 ms > 0.25 ms of copies
+    expect(preferForeach(new Array(64).fill(1 << 18), true)).toBe(true); // 25 ms > 4 ms
+    expect(preferForeach(new Array(4).fill(1 << 20), true)).toBe(true); // 1.2 ms > 1.0 ms
+    expect(preferForeach([1 << 22, 1 << 22], true)).toBe(false); // 0.4 ms < 2 ms
+    expect(preferForeach([100352, 128, 1280, 10], true)).toBe(true); // the MNIST MLP: 1.2 ms > 0.02 ms
     // GPUs: 10 µs a dispatch against 300 GB/s
     expect(preferForeach([100352, 128, 1280, 10], false)).toBe(true); // 30 µs > 8 µs
     expect(preferForeach(new Array(4).fill(1 << 20), false)).toBe(false); // 30 µs < 335 µs
   });
 
   it('the boundary is where the saved dispatches cost as much as the copies', () => {
-    // software: (n − 1) · 0.4 ms = 24 · N / 20e6 ms  ⇔  N = (n − 1) · 1e6 / 3 elements in all
-    expect(preferForeach([200_000, 130_000], true)).toBe(true); // N = 330,000 < 333,333
-    expect(preferForeach([200_000, 140_000], true)).toBe(false); // N = 340,000 > 333,333
+    // software: (n − 1) · 0.4 ms = 24 · N / 100e6 ms  ⇔  N = (n − 1) · 5e6 / 3 elements in all
+    expect(preferForeach([1_000_000, 660_000], true)).toBe(true); // N = 1,660,000 < 1,666,667
+    expect(preferForeach([1_000_000, 670_000], true)).toBe(false); // N = 1,670,000 > 1,666,667
   });
 });
 
