@@ -10,7 +10,7 @@ beforeAll(async () => {
 function mlp(seed: number) {
   wg.manualSeed(seed);
   const model = new wg.nn.Sequential(new wg.nn.Linear(6, 5), new wg.nn.ReLU(), new wg.nn.Linear(5, 3));
-  const opt = new wg.optim.Adam(model.parameters(), { lr: 0.1 });
+  const opt = new wg.optim.Adam(model.parameters(), { lr: 0.1, foreach: false }); // fused: one update per parameter
   const x = wg.randn([4, 6], { seed: 1 });
   const y = new Int32Array([0, 2, 1, 2]);
   const step = () => {
