@@ -3,6 +3,7 @@
  *   import * as wg from 'webgrad'; await wg.init();
  */
 import { acquireDevice, adoptDevice, Runtime } from './gpu/index.js';
+import type { ProfileRow } from './gpu/index.js';
 import { setRuntime, hasRuntime, runtime, setBackwardHook, liveMemory } from './tensor/index.js';
 import { backward } from './autograd/index.js';
 
@@ -65,6 +66,16 @@ export function memory(): { tensors: number; bytes: number; pooledBytes: number 
 export function sync(): Promise<void> {
   return runtime().sync();
 }
+
+/**
+ * Run fn (it may be async) and return where its GPU time went, one row per kernel:
+ * { kernel, dispatches, ms, share }, slowest first, shares summing to 1. Uses GPU timestamp queries
+ * where the adapter has them, else times each dispatch again on its own (see src/gpu/profile.ts).
+ */
+export function profile(fn: () => unknown): Promise<ProfileRow[]> {
+  return runtime().profile(fn);
+}
+export type { ProfileRow } from './gpu/index.js';
 
 /** Counters: dispatches, submits, compiles, readbacks, the pipeline cache size and the uniform-buffer cache size. */
 export function stats(): { dispatches: number; submits: number; compiles: number; readbacks: number; kernels: number; uniforms: number } {

@@ -81,7 +81,8 @@ export function backward(root: Tensor, grad: Tensor | null = null): void {
         continue;
       }
       const node = t.node;
-      const { result, created } = collect(() => node.backward(g));
+      const needs = node.inputs.map((input) => input instanceof Tensor && input.requiresGrad);
+      const { result, created } = collect(() => node.backward(g, needs));
       const keep = new Set(result.filter((r): r is Tensor => r instanceof Tensor));
       node.inputs.forEach((input, i) => {
         const gi = result[i];

@@ -113,7 +113,9 @@ async function fromDawn(powerPreference: GPUPowerPreference): Promise<GPUAdapter
 export async function acquireDevice(powerPreference: GPUPowerPreference = 'high-performance'): Promise<AcquiredDevice> {
   const hasNavigatorGpu = !!(globalThis as { navigator?: Navigator }).navigator?.gpu;
   const adapter = !isNode() || hasNavigatorGpu ? await fromNavigator(powerPreference) : await fromDawn(powerPreference);
-  const device = await adapter.requestDevice({ requiredLimits: wantedLimits(adapter) });
+  // timestamp-query, where the adapter has it, lets wg.profile time kernels on the GPU itself
+  const requiredFeatures: GPUFeatureName[] = adapter.features?.has('timestamp-query') ? ['timestamp-query'] : [];
+  const device = await adapter.requestDevice({ requiredLimits: wantedLimits(adapter), requiredFeatures });
   return { device, ...describe(adapter) };
 }
 

@@ -3,3 +3,4 @@ export type { AcquiredDevice } from './device.js';
 export { Runtime } from './runtime.js';
 export type { DispatchSpec, UniformValue } from './runtime.js';
 export { sizeClass } from './pool.js';
+export type { ProfileRow } from './profile.js';

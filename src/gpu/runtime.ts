@@ -16,6 +16,7 @@
 import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
 import { BufferPool } from './pool.js';
 import type { AcquiredDevice } from './device.js';
+import { Profiler, summarize, type ProfileRow } from './profile.js';
 
 export type UniformValue = number | readonly number[];
 
@@ -27,7 +28,7 @@ export interface DispatchSpec {
   /** Values for the members of the (single) uniform struct, by member name. */
   uniforms?: Record<string, UniformValue>;
   workgroups: readonly [number, number?, number?];
-  /** The op this dispatch belongs to, for GPU error messages (and WebGPU object labels). */
+  /** The op this dispatch belongs to: GPU error messages, WebGPU object labels and wg.profile rows. */
   label?: string;
 }
 
@@ -80,6 +81,8 @@ export class Runtime {
   private owned: WeakSet<GPUBuffer>;
   /** Counters for tests and benchmarks. */
   readonly stats = { dispatches: 0, submits: 0, compiles: 0, readbacks: 0 };
+  /** Set while wg.profile runs (see profile.ts). */
+  private profiler: Profiler | null = null;
 
   constructor(acq: AcquiredDevice) {
     this.device = acq.device;
@@ -217,13 +220,33 @@ export class Runtime {
     if (x > 65535 || y > 65535 || z > 65535) throw new Error(`webgrad runtime: ${x}x${y}x${z} workgroups exceed 65535 per dimension`);
     if (x * y * z === 0) return;
     this.batchLabels.add(label);
-    const pass = encoder.beginComputePass({ label });
+    const pass = encoder.beginComputePass(
+      this.profiler?.record({ kernel: spec.label ?? `kernel(${k.storage.map((s) => s.name).join(',')})`, pipeline: k.pipeline, entries, workgroups: [x, y, z] }) ?? { label },
+    );
     pass.setPipeline(k.pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(x, y, z);
     pass.end();
     this.stats.dispatches++;
     this.countAndMaybeFlush();
+  }
+
+  /** Run fn (sync or async) and time each kernel it dispatches: rows per kernel name (see profile.ts). */
+  async profile(fn: () => unknown): Promise<ProfileRow[]> {
+    if (this.profiler) throw new Error('webgrad.profile: a profile is already running; profiles cannot nest');
+    await this.sync();
+    const profiler = (this.profiler = new Profiler(this.device));
+    try {
+      await fn();
+    } finally {
+      this.profiler = null;
+    }
+    await this.sync();
+    try {
+      return summarize(profiler.records, await profiler.times());
+    } finally {
+      profiler.dispose();
+    }
   }
 
   /** Submit the open batch, if any. */

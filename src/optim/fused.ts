@@ -10,7 +10,8 @@
  * and state once and writes param and state once; nothing is read back and changing lr (or any scalar)
  * compiles nothing: the WGSL text depends only on the rule and the tensor width.
  *
- * Modes, chosen at construction (`{ foreach, skipNonFinite }` beside the optimizer's options):
+ * Modes, chosen at construction (`{ foreach, skipNonFinite }` beside the optimizer's options); by default
+ * (foreach: 'auto') each param group takes the faster of the two for its shape (see preferForeach):
  *  - foreach: true — each param group is packed into an arena (see arena.ts) and updated in ONE
  *    dispatch per group per step. Gradients and parameters are copied in and parameters copied out
  *    (copies, not dispatches); the state lives in the arena. Worth it for models with many small
@@ -35,8 +36,8 @@ import { Arena } from './arena.js';
 import { checkBoolean, fail } from './validate.js';
 
 export type FusedConfig = {
-  /** Update each param group in one dispatch from a packed arena (see above). Default false. */
-  foreach?: boolean;
+  /** Update each param group in one dispatch from a packed arena (see above). Default 'auto': per group, the faster mode. */
+  foreach?: boolean | 'auto';
   /** Skip the whole step on the GPU when a gradient holds NaN/Inf (see above). Default false. */
   skipNonFinite?: boolean;
 };
@@ -55,19 +56,35 @@ interface Work {
   after: () => void;
 }
 
+/**
+ * Whether one arena dispatch (foreach) beats one dispatch per tensor (fused) for a group of tensors of
+ * these sizes. Cost model: fused pays a dispatch per tensor, foreach one dispatch plus copying each
+ * gradient and parameter in and the parameter out (24 B per element). Dispatch cost and copy bandwidth
+ * per adapter kind: SwiftShader 0.4 ms a dispatch and ~100 GB/s of effective copy cost, fitted to
+ * bench:optim (64 tensors of 16K-256K: foreach 1.3-2.4x faster) and npm run bench (4 tensors of 1M:
+ * foreach 96 ms, fused 110 ms); GPUs ~10 µs and ~300 GB/s (not measured here: no GPU).
+ */
+export function preferForeach(sizes: readonly number[], software: boolean): boolean {
+  if (sizes.length < 2) return false;
+  const [dispatchMs, bytesPerMs] = software ? [0.4, 100e6] : [0.01, 300e6];
+  const elements = sizes.reduce((s, n) => s + n, 0);
+  return (sizes.length - 1) * dispatchMs > (24 * elements) / bytesPerMs;
+}
+
 const groupsFor = (count: number) => Math.max(1, Math.min(Math.ceil(count / OPTIM_WG), maxGroups()));
 
 export abstract class FusedOptimizer<O extends { lr: number }> extends Optimizer<O> {
-  readonly foreach: boolean;
+  readonly foreach: boolean | 'auto';
   readonly skipNonFinite: boolean;
   private arenas = new Map<ParamGroup<O>, Arena>();
+  private modes = new Map<ParamGroup<O>, boolean>();
   private guard: Tensor | null = null;
   private zero: Tensor | null = null;
 
   constructor(params: Params<O>, options: Partial<O> & FusedConfig, name: string) {
-    const { foreach = false, skipNonFinite = false, ...rest } = options ?? {};
+    const { foreach = 'auto', skipNonFinite = false, ...rest } = options ?? {};
     super(params, rest as Partial<O>, name);
-    checkBoolean(name, 'foreach', foreach);
+    if (foreach !== 'auto') checkBoolean(name, 'foreach', foreach);
     checkBoolean(name, 'skipNonFinite', skipNonFinite);
     this.foreach = foreach;
     this.skipNonFinite = skipNonFinite;
@@ -104,12 +121,12 @@ export abstract class FusedOptimizer<O extends { lr: number }> extends Optimizer
       }
     }
     const rt = runtime();
-    const work = this.paramGroups.map((g) => (this.foreach ? this.arenaWork(g) : this.tensorWork(g)));
+    const work = this.paramGroups.map((g) => (this.usesForeach(g) ? this.arenaWork(g) : this.tensorWork(g)));
     if (this.skipNonFinite) {
       this.guard ??= zeroed([2], 'int32');
       this.zero ??= zeroed([1], 'int32');
       rt.copy(this.zero.buffer('step'), this.guard.buffer('step'), 4);
-      for (const w of work) for (const d of w.checks) rt.dispatch({ ...d, buffers: { ...d.buffers, guard: this.guard.buffer('step') } });
+      for (const w of work) for (const d of w.checks) rt.dispatch({ ...d, buffers: { ...d.buffers, guard: this.guard.buffer('step') }, label: `${this.name} non-finite check` });
     }
     let first = true;
     for (const w of work) {
@@ -119,17 +136,28 @@ export abstract class FusedOptimizer<O extends { lr: number }> extends Optimizer
           d.uniforms.countSkip = first ? 1 : 0;
         }
         first = false;
-        rt.dispatch(d);
+        rt.dispatch({ ...d, label: `${this.name} ${d.buffers.seg ? 'foreach' : 'update'}` });
       }
     }
     for (const w of work) w.after();
+  }
+
+  /** The mode of a group: the option, or under 'auto' the faster one for its tensors (decided once). */
+  usesForeach(group: ParamGroup<O>): boolean {
+    if (this.foreach !== 'auto') return this.foreach;
+    let m = this.modes.get(group);
+    if (m === undefined) {
+      m = group.params.every((p) => this.fusedParam(p)) && preferForeach(group.params.map((p) => p.size), runtime().software);
+      this.modes.set(group, m);
+    }
+    return m;
   }
 
   /** This parameter's state, created (slots filled with their initial values) at its first step. */
   private stateOf(group: ParamGroup<O>, p: Tensor, rule: UpdateRule): ParamState {
     let st = this.state.get(p);
     if (!st) this.state.set(p, (st = { step: 0 }));
-    if (!this.foreach) {
+    if (!this.usesForeach(group)) {
       for (const slot of rule.state) {
         if (!(st[slot] instanceof Tensor)) {
           const t = Tensor.empty(p.shape);
@@ -230,7 +258,7 @@ export abstract class FusedOptimizer<O extends { lr: number }> extends Optimizer
   protected override exportState(p: Tensor, st: ParamState): ParamState {
     const out: ParamState = {};
     for (const [k, v] of Object.entries(st)) out[k] = v instanceof Tensor ? copyTensor(v, 'stateDict') : jsonCopy(v);
-    if (this.foreach) {
+    if (this.usesForeach(this.groupOf(p))) {
       const group = this.groupOf(p);
       const arena = this.arenaOf(group);
       for (const slot of arena.slots.keys()) out[slot] = arena.read(arena.indexOf(p), slot);
@@ -241,7 +269,7 @@ export abstract class FusedOptimizer<O extends { lr: number }> extends Optimizer
   protected override importState(p: Tensor, st: ParamState): void {
     const group = this.groupOf(p);
     const mine: ParamState = {};
-    const arena = this.foreach ? this.arenaOf(group) : null;
+    const arena = this.usesForeach(group) ? this.arenaOf(group) : null;
     const k = arena?.indexOf(p) ?? -1;
     for (const [key, v] of Object.entries(st)) {
       if (v instanceof Tensor) {

@@ -2,7 +2,7 @@
  * webgrad.optim: torch.optim's optimizers as fused GPU kernels (see fused.ts and src/shaders/optim.ts).
  */
 export { Optimizer, type Closure, type ParamGroup, type ParamGroupInput, type ParamState, type OptimizerStateDict, type Params } from './optimizer.js';
-export { FusedOptimizer, type FusedConfig } from './fused.js';
+export { FusedOptimizer, preferForeach, type FusedConfig } from './fused.js';
 export { SGD, type SGDOptions } from './sgd.js';
 export { Adam, type AdamOptions } from './adam.js';
 export { AdamW, type AdamWOptions } from './adamw.js';

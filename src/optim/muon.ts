@@ -80,7 +80,7 @@ export class Muon extends FusedOptimizer<MuonOptions> {
     if (options?.foreach || options?.skipNonFinite) {
       fail('Muon', 'foreach and skipNonFinite are not available: the orthogonalisation is several dispatches per matrix');
     }
-    super(params, options, 'Muon');
+    super(params, { ...options, foreach: false }, 'Muon');
   }
 
   protected defaultOptions(): MuonOptions {

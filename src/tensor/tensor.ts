@@ -23,8 +23,11 @@ export interface Storage {
 export interface TapeNode {
   op: string;
   inputs: readonly TensorLike[];
-  /** Given dL/d(out), return dL/d(input) for each input (null where none); shapes may be broadcast. */
-  backward: (grad: Tensor) => (Tensor | null)[];
+  /**
+   * Given dL/d(out), return dL/d(input) for each input (null where none); shapes may be broadcast.
+   * `needs[i]` says whether input i requires grad (torch's needs_input_grad): a rule may skip the rest.
+   */
+  backward: (grad: Tensor, needs: readonly boolean[]) => (Tensor | null)[];
 }
 
 // ---- bookkeeping shared by every tensor (memory stats, grad mode, collection scopes) ----

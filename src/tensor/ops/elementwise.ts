@@ -68,11 +68,11 @@ export function runElementwise(op: string, expr: string, args: readonly TensorLi
   const buffers: Record<string, GPUBuffer> = { out: out.buffer(op) };
   tensors.forEach((t, i) => (buffers[INPUT_NAMES[i]] = t.buffer(op)));
   runtime().dispatch({
-    label: op,
     wgsl,
     buffers,
     uniforms: elementwiseUniforms(outShape, strides, scalars[0] ?? 0, scalars[1] ?? 0),
     workgroups: [elementwiseGroups(vec4 ? n / 4 : n, maxGroups())],
+    label: op === 'fused' ? `fused ${body}` : op,
   });
   return out;
 }
@@ -107,15 +107,17 @@ function unary(name: string, expr: string, grad: UnaryGrad, keepInt = false): (x
   };
 }
 
-type BinaryGrad = (g: Tensor, a: TensorLike, b: TensorLike, y: Tensor) => [Tensor | null, Tensor | null];
+/** `need` = [a needs grad, b needs grad]: a rule computes only those (numbers never need one). */
+type BinaryGrad = (g: Tensor, a: TensorLike, b: TensorLike, y: Tensor, need: readonly boolean[]) => [Tensor | null, Tensor | null];
 
 function binary(name: string, expr: string, grad: BinaryGrad, keepInt = false): (a: TensorLike, b: TensorLike) => Tensor {
   return (a, b) => {
     if (typeof a === 'number' && typeof b === 'number') throw new Error(`webgrad.${name}: at least one operand must be a Tensor`);
     const y = runElementwise(name, expr, [a, b], intOut(keepInt, [a, b]));
-    return record(y, name, [a, b], (g) => {
-      const [ga, gb] = grad(g, a, b, y);
-      return [typeof a === 'number' ? null : ga, typeof b === 'number' ? null : gb];
+    return record(y, name, [a, b], (g, needs) => {
+      const need = [needs[0] && typeof a !== 'number', needs[1] && typeof b !== 'number'];
+      const [ga, gb] = grad(g, a, b, y, need);
+      return [need[0] ? ga : null, need[1] ? gb : null];
     });
   };
 }
@@ -133,19 +135,19 @@ const compare = (name: string, expr: string) => (a: TensorLike, b: TensorLike) =
 /** d(a+b) = (g, g) */
 export const add = binary('add', 'a + b', (g) => [g, g], true);
 /** d(a−b) = (g, −g) */
-export const sub = binary('sub', 'a - b', (g) => [g, neg(g)], true);
+export const sub = binary('sub', 'a - b', (g, _a, _b, _y, n) => [g, n[1] ? neg(g) : null], true);
 /** d(a·b) = (g·b, g·a) */
-export const mul = binary('mul', 'a * b', (g, a, b) => [mul(g, b), mul(g, a)], true);
+export const mul = binary('mul', 'a * b', (g, a, b, _y, n) => [n[0] ? mul(g, b) : null, n[1] ? mul(g, a) : null], true);
 /** d(a/b) = (g/b, −g·a/b²) = (g/b, −g·y/b) */
-export const div = binary('div', 'a / b', (g, _a, b, y) => [div(g, b), fused('-a * b / c', g, y, b)]);
+export const div = binary('div', 'a / b', (g, _a, b, y, n) => [n[0] ? div(g, b) : null, n[1] ? fused('-a * b / c', g, y, b) : null]);
 /** d max(a,b): the gradient goes to the larger operand (to a on ties, as torch splits evenly; documented) */
-export const maximum = binary('maximum', 'max(a, b)', (g, a, b) => [
-  fused('select(T(0.0), a, b >= c)', g, a, b),
-  fused('select(T(0.0), a, b < c)', g, a, b),
+export const maximum = binary('maximum', 'max(a, b)', (g, a, b, _y, n) => [
+  n[0] ? fused('select(T(0.0), a, b >= c)', g, a, b) : null,
+  n[1] ? fused('select(T(0.0), a, b < c)', g, a, b) : null,
 ], true);
-export const minimum = binary('minimum', 'min(a, b)', (g, a, b) => [
-  fused('select(T(0.0), a, b <= c)', g, a, b),
-  fused('select(T(0.0), a, b > c)', g, a, b),
+export const minimum = binary('minimum', 'min(a, b)', (g, a, b, _y, n) => [
+  n[0] ? fused('select(T(0.0), a, b <= c)', g, a, b) : null,
+  n[1] ? fused('select(T(0.0), a, b > c)', g, a, b) : null,
 ], true);
 
 // ---- unary ----

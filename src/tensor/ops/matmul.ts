@@ -2,6 +2,7 @@
  * Matrix products on the GPU: C = op(A)·op(B) for 2-D operands and batches of them (3-D, with a 2-D
  * operand broadcast over the batch). Backward reuses the transposed-operand kernels:
  *   dA = g·Bᵀ,  dB = Aᵀ·g      (with op = transpose folded into the kernel's indexing)
+ * each computed only when that operand requires grad (an MLP's input batch does not).
  */
 import { Tensor } from '../tensor.js';
 import { runtime, matmulVariant } from '../context.js';
@@ -24,8 +25,8 @@ export function mm(a: Tensor, b: Tensor, transA = false, transB = false, name = 
     if (!node) temps.forEach((t) => t.dispose());
     else {
       const rule = node.backward;
-      node.backward = (g) => {
-        const grads = rule(g);
+      node.backward = (g, needs) => {
+        const grads = rule(g, needs);
         temps.forEach((t) => t.dispose());
         return grads;
       };
@@ -65,16 +66,16 @@ export function mm(a: Tensor, b: Tensor, transA = false, transB = false, name = 
     runtime().write(c.buffer(name), new Float32Array(c.size)); // an empty inner dimension sums to zero
   } else if (M * N * batch > 0) {
     runtime().dispatch({
-      label: name,
       wgsl: matmulWgsl(spec),
       buffers: { A: a.buffer(name), B: b.buffer(name), C: c.buffer(name) },
       uniforms: { M, N, K: Ka, sA: ba === 1 ? 0 : M * Ka, sB: bb === 1 ? 0 : Ka * N },
       workgroups: matmulGroups(spec, M, N, batch),
+      label: `${name} ${transA ? 'Aᵀ' : 'A'}·${transB ? 'Bᵀ' : 'B'}`,
     });
   }
-  return record(c, name, [a, b], (g) => [
-    transA ? mm(b, g, transB, true) : mm(g, b, false, !transB),
-    transB ? mm(g, a, true, transA) : mm(a, g, !transA, false),
+  return record(c, name, [a, b], (g, needs) => [
+    !needs[0] ? null : transA ? mm(b, g, transB, true) : mm(g, b, false, !transB),
+    !needs[1] ? null : transB ? mm(g, a, true, transA) : mm(a, g, !transA, false),
   ]);
 }
 

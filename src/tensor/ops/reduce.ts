@@ -27,11 +27,11 @@ function reduceDim(op: ReduceOp, name: string, x: Tensor, dim: number, scale = 1
   const schedule = inner === 1 && R > 32 ? 'row' : 'column';
   const groups = schedule === 'row' ? outer : Math.ceil((outer * inner) / REDUCE_WG);
   runtime().dispatch({
-    label: name,
     wgsl: reduceWgsl({ op, schedule, int: x.dtype === 'int32' }),
     buffers: { x: x.buffer(name), out: out.buffer(name) },
     uniforms: { outer, R, inner, scale },
     workgroups: grid(groups),
+    label: name,
   });
   return out;
 }

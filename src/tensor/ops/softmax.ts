@@ -20,11 +20,11 @@ function lastDim(name: string, x: Tensor, log: boolean): Tensor {
   const out = Tensor.empty(x.shape);
   if (rows > 0) {
     runtime().dispatch({
-      label: name,
       wgsl: softmaxWgsl(log),
       buffers: { x: x.buffer(name), out: out.buffer(name) },
       uniforms: { rows, C },
       workgroups: grid(rows),
+      label: name,
     });
   }
   return out;
