@@ -14,10 +14,10 @@
 //   BROWSER_TEST_TIMEOUT_MS        guard for the whole run (default 40 min)
 //   BROWSER_TEST_TEST_TIMEOUT_MS   default per-test and per-hook timeout (default 5 min)
 import { build } from 'esbuild';
+import { serve as serveDir } from '../../scripts/serve.mjs';
 import puppeteer from 'puppeteer-core';
 import { SourceMap } from 'node:module';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -95,30 +95,9 @@ async function bundle(files) {
 }
 
 function serve() {
-  const types = { '.js': 'text/javascript', '.map': 'application/json', '.html': 'text/html', '.json': 'application/json' };
   const page = `<!doctype html><meta charset="utf-8"><title>webgrad browser tests</title><link rel="icon" href="data:,">
 <script type="module" src="/test/browser/harness.js"></script>`;
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    res.setHeader('Cache-Control', 'no-store');
-    if (url.pathname === '/') {
-      res.setHeader('Content-Type', 'text/html; charset=utf-8');
-      res.end(page);
-      return;
-    }
-    const file = path.join(bundleDir, path.normalize(decodeURIComponent(url.pathname)));
-    if (!file.startsWith(bundleDir + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
-      res.statusCode = 404;
-      res.end('not found');
-      return;
-    }
-    res.setHeader('Content-Type', types[path.extname(file)] ?? 'application/octet-stream');
-    fs.createReadStream(file).pipe(res);
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve(server));
-  });
+  return serveDir(bundleDir, { html: page }).then((s) => s.server);
 }
 
 // Map `http://127.0.0.1:PORT/test/x.test.js:L:C` stack frames back to the TypeScript sources.
