@@ -9,6 +9,7 @@ import { backward } from './autograd/index.js';
 
 setBackwardHook(backward);
 
+/** Options of {@link init}. */
 export interface InitOptions {
   /** Adopt a GPUDevice the application already has. */
   device?: GPUDevice;
@@ -23,8 +24,11 @@ export interface InitOptions {
 
 let initializing: Promise<DeviceInfo> | null = null;
 
+/** What {@link init} found: the adapter's name and whether it is a software (CPU) adapter. */
 export interface DeviceInfo {
+  /** Vendor, architecture and description of the adapter, e.g. "google swiftshader ...". */
   adapter: string;
+  /** True for a CPU emulation (SwiftShader, lavapipe, WARP): correct, but slow. */
   software: boolean;
 }
 
@@ -54,6 +58,7 @@ export function init(o: InitOptions = {}): Promise<DeviceInfo> {
   return initializing;
 }
 
+/** The adapter in use; call after {@link init}. */
 export function deviceInfo(): DeviceInfo {
   const rt = runtime();
   return { adapter: rt.adapterName, software: rt.software };

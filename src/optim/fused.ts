@@ -34,6 +34,7 @@ import { Optimizer, copyTensor, jsonCopy, type ParamGroup, type ParamState, type
 import { Arena } from './arena.js';
 import { checkBoolean, fail } from './validate.js';
 
+/** Options every fused optimizer takes besides its own: `foreach` groups parameters into one arena and one dispatch per group. */
 export type FusedConfig = {
   /** Update each param group in one dispatch from a packed arena (see above). Default false. */
   foreach?: boolean;
@@ -57,6 +58,7 @@ interface Work {
 
 const groupsFor = (count: number) => Math.max(1, Math.min(Math.ceil(count / OPTIM_WG), maxGroups()));
 
+/** Base of the first-order optimizers: an update rule turned into one fused GPU kernel per parameter (or per group with `foreach`). */
 export abstract class FusedOptimizer<O extends { lr: number }> extends Optimizer<O> {
   readonly foreach: boolean;
   readonly skipNonFinite: boolean;

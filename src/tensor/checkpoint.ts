@@ -15,6 +15,7 @@ const MAX_HEADER = 100 * 1024 * 1024;
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
+/** Serialise a structure of tensors, numbers, strings, arrays and plain objects (state dicts, say) to bytes: tensor data in safetensors layout, the rest as JSON metadata. Reads the tensors back from the GPU. */
 export async function save(value: unknown): Promise<Uint8Array> {
   const tensors: Tensor[] = [];
   const names = new Map<Tensor, string>();
@@ -68,6 +69,7 @@ function corrupt(why: string): Error {
   return new Error(`webgrad.load: not a valid webgrad checkpoint: ${why}`);
 }
 
+/** Rebuild what {@link save} wrote, with tensors back on the GPU; rejects corrupt or truncated input with an error. */
 export async function load(bytes: Uint8Array | ArrayBuffer): Promise<unknown> {
   const buf = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
   if (buf.length < 8) throw corrupt(`only ${buf.length} bytes`);

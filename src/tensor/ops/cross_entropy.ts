@@ -21,8 +21,10 @@ import { reshape } from './shape_ops.js';
 import { sum, mean } from './reduce.js';
 import { fromData } from '../create.js';
 
+/** How a loss reduces over the batch: mean, sum, or none (one value per sample). */
 export type Reduction = 'mean' | 'sum' | 'none';
 
+/** Options of crossEntropy (torch.nn.functional.cross_entropy's keyword arguments in camelCase). */
 export interface CrossEntropyOptions {
   /** 'mean' (default), 'sum' or 'none'. */
   reduction?: Reduction;
@@ -99,6 +101,7 @@ function rowLosses(x: Tensor, t: Tensor, owned: boolean, eps: number): Tensor {
   return out;
 }
 
+/** Cross-entropy between `logits` [n, C] and integer class targets [n] (torch.nn.functional.cross_entropy), fused into one kernel forward and one backward. */
 export function crossEntropy(logits: Tensor, target: Tensor | Int32Array | readonly number[], o: CrossEntropyOptions = {}): Tensor {
   check(OP, logits, 'logits');
   const reduction = checkReduction(OP, o.reduction ?? 'mean');
