@@ -33,7 +33,7 @@ function icdDirectories(): string[] {
   const data = (env.XDG_DATA_DIRS || '/usr/local/share:/usr/share').split(':').filter(Boolean);
   const config = (env.XDG_CONFIG_DIRS || '/etc/xdg').split(':').filter(Boolean);
   const home = env.XDG_DATA_HOME || (env.HOME ? `${env.HOME}/.local/share` : '');
-  return [...config, '/etc', ...data, '/usr/share', '/usr/local/share', home]
+  return [...config, '/etc', '/usr/local/etc', ...data, '/usr/share', '/usr/local/share', home]
     .filter(Boolean)
     .map((d) => `${d}/vulkan/icd.d`);
 }
