@@ -4,21 +4,28 @@
  * bench/results/engine-<date>.json and .md. Options: --sizes=256,1024  --node-only  --chrome-only
  */
 import fs from 'node:fs';
+import { parseArgs } from 'node:util';
 import * as wg from '../dist/index.js';
 import { runEngineBench } from './engine-core.mjs';
 import { runInChrome } from '../scripts/chrome.mjs';
 
-const arg = (name) => process.argv.find((a) => a.startsWith(`--${name}`))?.split('=')[1];
-const sizes = (arg('sizes') ?? '256,512,1024,2048').split(',').map(Number);
+const { values: args } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '256,512,1024,2048' },
+    'node-only': { type: 'boolean', default: false },
+    'chrome-only': { type: 'boolean', default: false },
+  },
+});
+const sizes = args.sizes.split(',').map(Number);
 const opts = { sizes, variants: ['auto', 'naive'] };
 const runs = [];
 
-if (!process.argv.includes('--chrome-only')) {
+if (!args['chrome-only']) {
   console.log('== Node (webgpu/Dawn) ==');
   const r = await runEngineBench(wg, { ...opts, log: console.log });
   runs.push({ env: `Node ${process.version} + webgpu (Dawn)`, ...r });
 }
-if (!process.argv.includes('--node-only')) {
+if (!args['node-only']) {
   console.log('== headless Chrome ==');
   const { version, result } = await runInChrome(`
     const wg = await import('/dist/webgrad.browser.js');

@@ -16,15 +16,22 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
+import { parseArgs } from 'node:util';
 import * as wg from '../dist/index.js';
 
-const args = process.argv.slice(2);
-const flag = (name, dflt) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? dflt;
+const { values: flags, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    tensors: { type: 'string', default: '1,64' },
+    budget: { type: 'string', default: '2000' },
+    trials: { type: 'string', default: '5' },
+  },
+});
 const parseSize = (s) => Math.round(parseFloat(s) * ({ K: 1 << 10, M: 1 << 20 }[s.slice(-1).toUpperCase()] ?? 1));
-const sizes = (args.find((a) => !a.startsWith('--')) ?? '1M,4M,16M').split(',').map(parseSize);
-const tensorCounts = flag('tensors', '1,64').split(',').map(Number);
-const budgetMs = Number(flag('budget', '2000'));
-const trials = Number(flag('trials', '5'));
+const sizes = (positionals[0] ?? '1M,4M,16M').split(',').map(parseSize);
+const tensorCounts = flags.tensors.split(',').map(Number);
+const budgetMs = Number(flags.budget);
+const trials = Number(flags.trials);
 
 const info = await wg.init();
 const BYTES = { Adam: 28, AdamW: 28, 'SGD+momentum': 20, 'Adam (composed ops)': 28 };

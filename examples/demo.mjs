@@ -3,6 +3,7 @@
 //  2. the optimizer lab's worked numbers (LAB.md exercise 11), computed by the fused GPU optimizers;
 //  3. an MLP learning the real MNIST digits with Adam and a cosine schedule, LR finder first.
 import * as wg from '../dist/index.js';
+import { createProgress } from '../scripts/progress.mjs';
 
 const fmt = (x, d = 4) => Number(x).toFixed(d);
 const info = await wg.init();
@@ -79,6 +80,8 @@ console.log(`webgrad on ${info.adapter}${info.software ? ' (software adapter: co
   const t0 = performance.now();
   for (let epoch = 1; epoch <= epochs; epoch++) {
     let last = 0;
+    const bar = createProgress(`   epoch ${epoch}`, loader.length);
+    let step = 0;
     for (const [x, y] of loader) {
       opt.zeroGrad();
       const loss = wg.nn.functional.crossEntropy(model.forward(x), y);
@@ -86,7 +89,9 @@ console.log(`webgrad on ${info.adapter}${info.software ? ' (software adapter: co
       opt.step();
       sched.step();
       last = loss;
+      bar.update(++step);
     }
+    bar.stop();
     const lossValue = await last.item();
     console.log(`   epoch ${epoch}: last batch loss ${fmt(lossValue)}, held-out accuracy ${fmt(100 * (await accuracy()), 2)}%, lr ${sched.getLastLr()[0].toExponential(2)}, ${fmt((performance.now() - t0) / 1000, 1)} s`);
   }

@@ -1,6 +1,7 @@
 // Train a 784-128-10 MLP on MNIST digits with SGD, in Node.   npm run build && node examples/train_mnist.mjs
 // (examples/train_mnist.html is the same program as a page.)
 import * as wg from '../dist/index.js';
+import { createProgress } from '../scripts/progress.mjs';
 
 await wg.init();
 const { train, test } = await wg.nn.loadMnist(); // 8,000 training and 2,000 test digits, 28×28 in [0, 1]
@@ -12,12 +13,16 @@ const xTest = wg.tensor(test.x, [test.n, 784]);
 // the logits) go with garbage collection, or at once with .dispose().
 
 for (let epoch = 1; epoch <= 3; epoch++) {
+  const bar = createProgress(`epoch ${epoch}`, loader.length);
+  let step = 0;
   for (const [x, y] of loader) {
     const loss = wg.nn.functional.crossEntropy(model.forward(x), y);
     opt.zeroGrad();
     loss.backward();
     opt.step();
+    bar.update(++step);
   }
+  bar.stop();
   const logits = wg.noGrad(() => model.forward(xTest));
   const predicted = await logits.argmax(1).toArray();
   const accuracy = predicted.filter((c, i) => c === test.y[i]).length / test.n;

@@ -2,23 +2,34 @@
  * webgrad: tensors, autodiff, nn and optim on WebGPU.
  *   import * as wg from 'webgrad'; await wg.init();
  */
-import { acquireDevice, adoptDevice, Runtime } from './gpu/index.js';
+import './gpu/webgpu-globals.js';
+import { acquireDevice, adoptDevice, debugRequested, Runtime } from './gpu/index.js';
 import type { ProfileRow } from './gpu/index.js';
 import { setRuntime, hasRuntime, runtime, setBackwardHook, liveMemory } from './tensor/index.js';
 import { backward } from './autograd/index.js';
 
 setBackwardHook(backward);
 
+/** Options of {@link init}. */
 export interface InitOptions {
   /** Adopt a GPUDevice the application already has. */
   device?: GPUDevice;
-  powerPreference?: GPUPowerPreference;
+  /** Which adapter to ask for when there are several (WebGPU's GPUPowerPreference). */
+  powerPreference?: 'low-power' | 'high-performance';
+  /**
+   * Print one line naming the adapter in use (also switched on by the environment variable
+   * `DEBUG=webgrad` in Node). Otherwise init prints nothing.
+   */
+  verbose?: boolean;
 }
 
 let initializing: Promise<DeviceInfo> | null = null;
 
+/** What {@link init} found: the adapter's name and whether it is a software (CPU) adapter. */
 export interface DeviceInfo {
+  /** Vendor, architecture and description of the adapter, e.g. "google swiftshader ...". */
   adapter: string;
+  /** True for a CPU emulation (SwiftShader, lavapipe, WARP): correct, but slow. */
   software: boolean;
 }
 
@@ -28,9 +39,14 @@ export interface DeviceInfo {
  * of the lost device are gone and come back from a checkpoint (wg.load).
  */
 export function init(o: InitOptions = {}): Promise<DeviceInfo> {
+  const report = (route: string) => {
+    const d = deviceInfo();
+    if (o.verbose || debugRequested()) console.info(`webgrad: adapter "${d.adapter}"${d.software ? ' (software)' : ''} via ${route}`);
+    return d;
+  };
   if (o.device) {
     setRuntime(new Runtime(adoptDevice(o.device)));
-    initializing = Promise.resolve(deviceInfo());
+    initializing = Promise.resolve(report('application device'));
     return initializing;
   }
   if (hasRuntime() && runtime().lost !== null) {
@@ -41,7 +57,7 @@ export function init(o: InitOptions = {}): Promise<DeviceInfo> {
   initializing ??= acquireDevice(o.powerPreference).then(
     (acq) => {
       setRuntime(new Runtime(acq));
-      return deviceInfo();
+      return report(acq.route ?? 'navigator.gpu');
     },
     (e) => {
       initializing = null;
@@ -51,6 +67,7 @@ export function init(o: InitOptions = {}): Promise<DeviceInfo> {
   return initializing;
 }
 
+/** The adapter in use; call after {@link init}. */
 export function deviceInfo(): DeviceInfo {
   const rt = runtime();
   return { adapter: rt.adapterName, software: rt.software };

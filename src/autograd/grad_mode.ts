@@ -1,6 +1,7 @@
 /** noGrad: run code without recording anything on the tape (evaluation, manual updates). */
 import { setGradEnabled, isGradEnabled } from '../tensor/index.js';
 
+/** Run `fn` without recording on the autograd tape and return its result (torch.no_grad); for evaluation and manual updates. */
 export function noGrad<T>(fn: () => T): T {
   const prev = setGradEnabled(false);
   let result: T;

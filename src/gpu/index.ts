@@ -1,4 +1,4 @@
-export { acquireDevice, adoptDevice } from './device.js';
+export { acquireDevice, adoptDevice, debugRequested } from './device.js';
 export type { AcquiredDevice } from './device.js';
 export { Runtime } from './runtime.js';
 export type { DispatchSpec, UniformValue } from './runtime.js';

@@ -21,7 +21,7 @@ export class BufferPool {
 
   constructor(private device: GPUDevice) {}
 
-  acquire(bytes: number, usage: GPUBufferUsageFlags): GPUBuffer {
+  acquire(bytes: number, usage: number): GPUBuffer {
     const size = sizeClass(bytes);
     const list = this.free.get(`${usage}:${size}`);
     const reused = list?.pop();

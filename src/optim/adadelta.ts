@@ -19,6 +19,7 @@ import type { ParamGroup, ParamState, Params } from './optimizer.js';
 import { FusedOptimizer, type FusedConfig } from './fused.js';
 import { checkBoolean, checkInRange, checkNonNegative } from './validate.js';
 
+/** Options of {@link Adadelta}: torch's keyword arguments in camelCase. */
 export type AdadeltaOptions = {
   lr: number;
   rho: number;
@@ -27,6 +28,7 @@ export type AdadeltaOptions = {
   maximize: boolean;
 };
 
+/** Adadelta (Zeiler 2012), torch.optim.Adadelta: the algorithm, defaults and state are at the top of adadelta.ts. */
 export class Adadelta extends FusedOptimizer<AdadeltaOptions> {
   constructor(params: Params<AdadeltaOptions>, options: Partial<AdadeltaOptions> & FusedConfig = {}) {
     super(params, options, 'Adadelta');

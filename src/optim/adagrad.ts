@@ -18,6 +18,7 @@ import type { ParamGroup, ParamState, Params } from './optimizer.js';
 import { FusedOptimizer, type FusedConfig } from './fused.js';
 import { checkBoolean, checkNonNegative } from './validate.js';
 
+/** Options of {@link Adagrad}: torch's keyword arguments in camelCase. */
 export type AdagradOptions = {
   lr: number;
   lrDecay: number;
@@ -27,6 +28,7 @@ export type AdagradOptions = {
   maximize: boolean;
 };
 
+/** Adagrad (Duchi et al. 2011), torch.optim.Adagrad, as one fused kernel per parameter. */
 export class Adagrad extends FusedOptimizer<AdagradOptions> {
   constructor(params: Params<AdagradOptions>, options: Partial<AdagradOptions> & FusedConfig = {}) {
     super(params, options, 'Adagrad');

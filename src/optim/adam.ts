@@ -24,6 +24,7 @@ import type { ParamGroup, ParamState, Params } from './optimizer.js';
 import { FusedOptimizer, type FusedConfig } from './fused.js';
 import { checkBetas, checkBoolean, checkNonNegative } from './validate.js';
 
+/** Options of {@link Adam}: torch's keyword arguments in camelCase. */
 export type AdamOptions = {
   lr: number;
   betas: [number, number];
@@ -77,6 +78,7 @@ export function validateAdam(name: string, o: AdamOptions): void {
   checkBoolean(name, 'maximize', o.maximize);
 }
 
+/** Adam (Kingma & Ba 2015) with L2 weight decay, AMSGrad and maximize, torch.optim.Adam, as one fused kernel per parameter. */
 export class Adam extends FusedOptimizer<AdamOptions> {
   constructor(params: Params<AdamOptions>, options: Partial<AdamOptions> & FusedConfig = {}) {
     super(params, options, 'Adam');

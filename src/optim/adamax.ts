@@ -19,6 +19,7 @@ import type { ParamGroup, ParamState, Params } from './optimizer.js';
 import { FusedOptimizer, type FusedConfig } from './fused.js';
 import { checkBetas, checkBoolean, checkNonNegative } from './validate.js';
 
+/** Options of {@link Adamax}: torch's keyword arguments in camelCase. */
 export type AdamaxOptions = {
   lr: number;
   betas: [number, number];
@@ -27,6 +28,7 @@ export type AdamaxOptions = {
   maximize: boolean;
 };
 
+/** Adamax (Kingma & Ba 2015, the infinity-norm variant of Adam), torch.optim.Adamax. */
 export class Adamax extends FusedOptimizer<AdamaxOptions> {
   constructor(params: Params<AdamaxOptions>, options: Partial<AdamaxOptions> & FusedConfig = {}) {
     super(params, options, 'Adamax');

@@ -19,8 +19,10 @@ import type { ParamGroup, ParamState, Params } from './optimizer.js';
 import { FusedOptimizer, type FusedConfig } from './fused.js';
 import { adamRule, adamScalars, validateAdam, type AdamOptions } from './adam.js';
 
+/** Options of {@link AdamW}: torch's keyword arguments in camelCase. */
 export type AdamWOptions = AdamOptions;
 
+/** AdamW (Loshchilov & Hutter 2019): Adam with decoupled weight decay, torch.optim.AdamW. */
 export class AdamW extends FusedOptimizer<AdamWOptions> {
   constructor(params: Params<AdamWOptions>, options: Partial<AdamWOptions> & FusedConfig = {}) {
     super(params, options, 'AdamW');

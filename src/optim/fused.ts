@@ -35,6 +35,7 @@ import { Optimizer, copyTensor, jsonCopy, type ParamGroup, type ParamState, type
 import { Arena } from './arena.js';
 import { checkBoolean, fail } from './validate.js';
 
+/** Options every fused optimizer takes besides its own: `foreach` groups parameters into one arena and one dispatch per group. */
 export type FusedConfig = {
   /** Update each param group in one dispatch from a packed arena (see above). Default 'auto': per group, the faster mode. */
   foreach?: boolean | 'auto';
@@ -73,6 +74,7 @@ export function preferForeach(sizes: readonly number[], software: boolean): bool
 
 const groupsFor = (count: number) => Math.max(1, Math.min(Math.ceil(count / OPTIM_WG), maxGroups()));
 
+/** Base of the first-order optimizers: an update rule turned into one fused GPU kernel per parameter (or per group with `foreach`). */
 export abstract class FusedOptimizer<O extends { lr: number }> extends Optimizer<O> {
   readonly foreach: boolean | 'auto';
   readonly skipNonFinite: boolean;

@@ -1,5 +1,7 @@
 /**
  * webgrad.optim: torch.optim's optimizers as fused GPU kernels (see fused.ts and src/shaders/optim.ts).
+ *
+ * @module
  */
 export { Optimizer, type Closure, type ParamGroup, type ParamGroupInput, type ParamState, type OptimizerStateDict, type Params } from './optimizer.js';
 export { FusedOptimizer, preferForeach, type FusedConfig } from './fused.js';

@@ -34,6 +34,7 @@ import { Optimizer, lossValue, copyInto, type Closure, type ParamGroup, type Par
 import { strongWolfe } from './line_search.js';
 import { checkInteger, checkNonNegative, checkPositive, fail } from './validate.js';
 
+/** Options of {@link LBFGS}: torch's keyword arguments in camelCase. */
 export type LBFGSOptions = {
   lr: number;
   maxIter: number;
@@ -57,6 +58,7 @@ const read = async (t: Tensor, dispose = true): Promise<number> => {
 };
 const absMax = (t: Tensor) => read(noGrad(() => { const a = t.abs(); const m = a.max(); a.dispose(); return m; }));
 
+/** L-BFGS (torch.optim.LBFGS): `await opt.step(closure)` re-evaluates the loss; optional strong-Wolfe line search. */
 export class LBFGS extends Optimizer<LBFGSOptions> {
   private numel: number;
 

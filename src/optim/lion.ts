@@ -18,6 +18,7 @@ import type { ParamGroup, ParamState, Params } from './optimizer.js';
 import { FusedOptimizer, type FusedConfig } from './fused.js';
 import { checkBetas, checkBoolean, checkNonNegative } from './validate.js';
 
+/** Options of {@link Lion}: torch's keyword arguments in camelCase. */
 export type LionOptions = {
   lr: number;
   betas: [number, number];
@@ -25,6 +26,7 @@ export type LionOptions = {
   maximize: boolean;
 };
 
+/** Lion (Chen et al. 2023): the sign of an interpolated momentum, with decoupled weight decay. */
 export class Lion extends FusedOptimizer<LionOptions> {
   constructor(params: Params<LionOptions>, options: Partial<LionOptions> & FusedConfig = {}) {
     super(params, options, 'Lion');

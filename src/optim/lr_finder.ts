@@ -16,6 +16,7 @@ import type { Module } from '../nn/index.js';
 import { SGD } from './sgd.js';
 import { copyTensor, type Optimizer } from './optimizer.js';
 
+/** Options of {@link lrFinder}. */
 export interface LrFinderOptions {
   startLr?: number;
   endLr?: number;
@@ -28,6 +29,7 @@ export interface LrFinderOptions {
   optimizer?: Optimizer<{ lr: number }>;
 }
 
+/** The learning rates tried, the smoothed losses, and the suggested lr (steepest descent), or null. */
 export interface LrFinderResult {
   lrs: number[];
   /** Smoothed losses, one per lr. */
@@ -37,6 +39,7 @@ export interface LrFinderResult {
   suggestion: number | null;
 }
 
+/** Computes the loss of `model` on one batch. */
 export type LossFn<B> = (model: Module, batch: B) => Tensor;
 
 function fail(msg: string): never {
@@ -59,6 +62,7 @@ export function steepestDescent(lrs: number[], losses: number[]): number | null 
   return best < 0 ? null : best;
 }
 
+/** Leslie Smith's learning-rate range test: raise lr exponentially from startLr to endLr over numIter steps, record the smoothed loss, stop on divergence, restore model and optimizer afterwards. */
 export async function lrFinder<B>(model: Module, lossFn: LossFn<B>, batches: Iterable<B>, o: LrFinderOptions = {}): Promise<LrFinderResult> {
   const { startLr = 1e-7, endLr = 10, numIter = 100, smoothing = 0.98, divergeThreshold = 4 } = o;
   if (!(startLr > 0) || !(endLr > startLr)) fail(`need 0 < startLr < endLr (got startLr ${startLr}, endLr ${endLr})`);

@@ -35,6 +35,7 @@ import { FusedOptimizer, type FusedConfig } from './fused.js';
 import { adamRule, adamScalars } from './adam.js';
 import { checkBetas, checkBoolean, checkInteger, checkInRange, checkNonNegative, fail } from './validate.js';
 
+/** Options of {@link Muon}: torch's keyword arguments in camelCase. */
 export type MuonOptions = {
   lr: number;
   momentum: number;
@@ -75,6 +76,7 @@ export function newtonSchulz5(G: Tensor, steps = 5): Tensor {
   });
 }
 
+/** Muon (Jordan et al. 2024): momentum orthogonalised by Newton-Schulz iterations, for 2-D weights. */
 export class Muon extends FusedOptimizer<MuonOptions> {
   constructor(params: Params<MuonOptions>, options: Partial<MuonOptions> & FusedConfig = {}) {
     if (options?.foreach || options?.skipNonFinite) {

@@ -25,6 +25,7 @@ import type { ParamGroup, ParamState, Params } from './optimizer.js';
 import { FusedOptimizer, type FusedConfig } from './fused.js';
 import { checkBetas, checkNonNegative } from './validate.js';
 
+/** Options of {@link NAdam}: torch's keyword arguments in camelCase. */
 export type NAdamOptions = {
   lr: number;
   betas: [number, number];
@@ -33,6 +34,7 @@ export type NAdamOptions = {
   momentumDecay: number;
 };
 
+/** NAdam (Dozat 2016): Adam with Nesterov momentum, torch.optim.NAdam (torch >= 2.0 rule). */
 export class NAdam extends FusedOptimizer<NAdamOptions> {
   constructor(params: Params<NAdamOptions>, options: Partial<NAdamOptions> & FusedConfig = {}) {
     super(params, options, 'NAdam');

@@ -37,8 +37,10 @@ export type ParamState = { [key: string]: StateValue };
 export type ParamGroup<O> = O & { params: Tensor[] };
 /** What the constructor and addParamGroup take: parameters and overrides of the defaults. */
 export type ParamGroupInput<O> = { params: Iterable<Tensor> } & Partial<O> & { [key: string]: unknown };
+/** What an optimizer takes: tensors, or param groups `{ params, ...overrides }`. */
 export type Params<O> = Iterable<Tensor> | Iterable<ParamGroupInput<O>>;
 
+/** The serialisable state of an optimizer: per-parameter state by index and the param groups' options. */
 export type OptimizerStateDict = {
   state: { [paramIndex: number]: ParamState };
   paramGroups: ({ params: number[] } & { [option: string]: unknown })[];
@@ -60,6 +62,7 @@ export function jsonCopy<T>(v: T): T {
   return v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T);
 }
 
+/** The optimizer base (torch.optim.Optimizer): param groups, per-parameter state, zeroGrad, step, stateDict / loadStateDict. */
 export abstract class Optimizer<O extends { lr: number }> {
   readonly paramGroups: ParamGroup<O>[] = [];
   readonly state = new Map<Tensor, ParamState>();
@@ -87,6 +90,7 @@ export abstract class Optimizer<O extends { lr: number }> {
     return Object.keys(this.defaultOptions());
   }
 
+  /** Add a group of parameters with its own options (torch's add_param_group); missing options take the defaults. */
   addParamGroup(input: ParamGroupInput<O>): void {
     if (!input || typeof input !== 'object' || !('params' in input)) fail(this.name, 'a param group must be an object { params, ...options }');
     const ps = input.params as unknown;
@@ -158,6 +162,7 @@ export abstract class Optimizer<O extends { lr: number }> {
     }
   }
 
+  /** Options and per-parameter state, parameters as indices (torch's state_dict); plain JSON plus tensors, for wg.save. */
   stateDict(): OptimizerStateDict {
     const index = new Map<Tensor, number>();
     const paramGroups = this.paramGroups.map((g) => {
@@ -172,6 +177,7 @@ export abstract class Optimizer<O extends { lr: number }> {
     return { state, paramGroups };
   }
 
+  /** Restore what {@link stateDict} returned; the tensors are copied in. */
   loadStateDict(sd: OptimizerStateDict): void {
     if (!sd || typeof sd !== 'object' || !Array.isArray(sd.paramGroups) || typeof sd.state !== 'object') {
       fail(this.name, 'loadStateDict expects { state, paramGroups } as made by stateDict()');

@@ -23,6 +23,7 @@ import type { ParamGroup, ParamState, Params } from './optimizer.js';
 import { FusedOptimizer, type FusedConfig } from './fused.js';
 import { checkBetas, checkNonNegative } from './validate.js';
 
+/** Options of {@link RAdam}: torch's keyword arguments in camelCase. */
 export type RAdamOptions = {
   lr: number;
   betas: [number, number];
@@ -30,6 +31,7 @@ export type RAdamOptions = {
   weightDecay: number;
 };
 
+/** RAdam (Liu et al. 2020): Adam with a rectified variance term, torch.optim.RAdam. */
 export class RAdam extends FusedOptimizer<RAdamOptions> {
   constructor(params: Params<RAdamOptions>, options: Partial<RAdamOptions> & FusedConfig = {}) {
     super(params, options, 'RAdam');

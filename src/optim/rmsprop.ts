@@ -21,6 +21,7 @@ import type { ParamGroup, ParamState, Params } from './optimizer.js';
 import { FusedOptimizer, type FusedConfig } from './fused.js';
 import { checkBoolean, checkNonNegative } from './validate.js';
 
+/** Options of {@link RMSprop}: torch's keyword arguments in camelCase. */
 export type RMSpropOptions = {
   lr: number;
   alpha: number;
@@ -31,6 +32,7 @@ export type RMSpropOptions = {
   maximize: boolean;
 };
 
+/** RMSprop (Hinton 2012), torch.optim.RMSprop, with momentum and centered variants. */
 export class RMSprop extends FusedOptimizer<RMSpropOptions> {
   constructor(params: Params<RMSpropOptions>, options: Partial<RMSpropOptions> & FusedConfig = {}) {
     super(params, options, 'RMSprop');

@@ -27,11 +27,13 @@ import { inplace, totalNorm } from '../nn/utils.js';
 import { Optimizer, copyTensor, copyInto, lossValue, type Closure, type OptimizerStateDict, type ParamGroup, type ParamGroupInput, type Params } from './optimizer.js';
 import { checkBoolean, checkNonNegative, checkParamsArgument, fail } from './validate.js';
 
+/** Options of {@link SAM}: torch's keyword arguments in camelCase. */
 export type SAMOptions = { lr: number; rho: number; adaptive: boolean; [baseOption: string]: unknown };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type BaseClass = new (params: any, options: any) => Optimizer<{ lr: number }>;
 
+/** Sharpness-Aware Minimization (Foret et al. 2021) around a base optimizer: `await opt.step(closure)` takes the ascent step, then the base step. */
 export class SAM extends Optimizer<SAMOptions> {
   readonly baseOptimizer: Optimizer<{ lr: number }>;
 
@@ -122,6 +124,7 @@ export class SAM extends Optimizer<SAMOptions> {
     return this.baseOptimizer.stateDict();
   }
 
+  /** Restore the base optimizer's state and SAM's options. */
   override loadStateDict(sd: OptimizerStateDict): void {
     this.baseOptimizer.loadStateDict(sd);
   }

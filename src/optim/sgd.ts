@@ -22,6 +22,7 @@ import type { ParamGroup, ParamState, Params } from './optimizer.js';
 import { FusedOptimizer, type FusedConfig } from './fused.js';
 import { checkBoolean, checkNonNegative, fail } from './validate.js';
 
+/** Options of {@link SGD}: torch's keyword arguments in camelCase. */
 export type SGDOptions = {
   lr: number;
   momentum: number;
@@ -31,6 +32,7 @@ export type SGDOptions = {
   maximize: boolean;
 };
 
+/** Stochastic gradient descent with momentum, dampening, Nesterov and weight decay, torch.optim.SGD. */
 export class SGD extends FusedOptimizer<SGDOptions> {
   constructor(params: Params<SGDOptions>, options: Partial<SGDOptions> & FusedConfig) {
     if (options?.lr === undefined) fail('SGD', 'lr is required (torch 1.13 has no default): new SGD(params, { lr: 0.01 })');

@@ -19,6 +19,7 @@ const MARKERS = ['$tensor', '$number', '$object'];
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
+/** Serialise a structure of tensors, numbers, strings, arrays and plain objects (state dicts, say) to bytes: tensor data in safetensors layout, the rest as JSON metadata. Reads the tensors back from the GPU. */
 export async function save(value: unknown): Promise<Uint8Array> {
   const tensors: Tensor[] = [];
   const names = new Map<Tensor, string>();
@@ -100,6 +101,7 @@ function int64ToInt32(name: string, bytes: Uint8Array): Int32Array {
   return out;
 }
 
+/** Rebuild what {@link save} wrote, with tensors back on the GPU; rejects corrupt or truncated input with an error. */
 export async function load(bytes: Uint8Array | ArrayBuffer | ArrayBufferView): Promise<unknown> {
   const buf = asBytes(bytes);
   if (buf.length < 8) throw corrupt(`only ${buf.length} bytes`);

@@ -25,6 +25,7 @@ export class Generator {
   constructor(seed = 0) {
     this.manualSeed(seed);
   }
+  /** Restart this generator's sequence from `seed`. */
   manualSeed(seed: number): this {
     let x = seed >>> 0;
     for (let i = 0; i < 4; i++) {
@@ -64,6 +65,7 @@ export class Generator {
 
 /** The default generator (torch.manual_seed). */
 export const defaultGenerator = new Generator(0x5eed);
+/** Seed the default generator that randn, rand, init and Dropout draw from (torch.manual_seed). */
 export function manualSeed(seed: number): void {
   defaultGenerator.manualSeed(seed);
 }
@@ -121,12 +123,15 @@ export function tensor(data: Nested | ArrayLike<number>, shapeOrOptions?: Shape 
   throw new Error('webgrad.tensor: expected a number, a (nested) array or a typed array');
 }
 
+/** A tensor of `shape` filled with `value` (torch.full). */
 export function full(shape: Shape, value: number, o: CreateOptions = {}, op = 'full'): Tensor {
   const n = checkShapeFits(op, shape);
   const data = o.dtype === 'int32' ? new Int32Array(n).fill(value) : new Float32Array(n).fill(value);
   return fromData(data, shape, o, op);
 }
+/** A tensor of `shape` filled with 0 (torch.zeros). */
 export const zeros = (shape: Shape, o: CreateOptions = {}) => full(shape, 0, o, 'zeros');
+/** A tensor of `shape` filled with 1 (torch.ones). */
 export const ones = (shape: Shape, o: CreateOptions = {}) => full(shape, 1, o, 'ones');
 
 /** Values start, start+step, ... below end (torch.arange); arange(n) counts 0..n-1. */

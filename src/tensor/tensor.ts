@@ -9,7 +9,9 @@ import { readChecked } from './checks.js';
 import * as ops from './ops/index.js';
 import type { GeluOptions, Scalar } from './ops/index.js';
 
+/** Element type of a tensor: float32 data, or int32 (class indices, argmax results). */
 export type DType = 'float32' | 'int32';
+/** A tensor, or a number that broadcasts as a scalar. */
 export type TensorLike = Tensor | number;
 
 /** GPU memory shared by a tensor and its reshaped views. */
@@ -45,6 +47,7 @@ function releaseStorage(s: Storage): void {
 const finalizer =
   typeof FinalizationRegistry !== 'undefined' ? new FinalizationRegistry<Storage>((s) => { live.tensors--; releaseStorage(s); }) : null;
 
+/** Whether operations are recorded on the autograd tape now (false inside {@link noGrad}). */
 export function isGradEnabled(): boolean {
   return gradEnabled;
 }
@@ -73,6 +76,7 @@ export function liveMemory(): { tensors: number; bytes: number } {
   return { tensors: live.tensors, bytes };
 }
 
+/** An n-dimensional array on the GPU (float32 or int32), with autograd. Create one with `tensor`, `zeros`, `randn`, ...; read it back with `toArray()` / `item()`; free it with `dispose()`. */
 export class Tensor {
   readonly shape: readonly number[];
   readonly dtype: DType;
@@ -158,6 +162,7 @@ export class Tensor {
     };
     return build(0, 0);
   }
+  /** The value of a one-element tensor as a number; waits for the GPU. */
   async item(): Promise<number> {
     if (this.size !== 1) throw new Error(`webgrad.item: only one-element tensors can be converted to a number (shape ${fmt(this.shape)})`);
     return (await this.toArray())[0];
@@ -197,46 +202,82 @@ export class Tensor {
     backwardHook(this, grad);
   }
 
+  /** A short description: shape, dtype and whether it requires grad (no GPU read). */
   toString(): string {
     return `Tensor(shape=${fmt(this.shape)}, dtype=${this.dtype}${this.requiresGrad ? ', requiresGrad' : ''})`;
   }
 
   // ---- op methods (declared in ./ops) ----
+  /** Elementwise sum with broadcasting (torch.add). */
   add(o: TensorLike): Tensor { return ops.add(this, o); }
+  /** Elementwise difference with broadcasting (torch.sub). */
   sub(o: TensorLike): Tensor { return ops.sub(this, o); }
+  /** Elementwise product with broadcasting (torch.mul). */
   mul(o: TensorLike): Tensor { return ops.mul(this, o); }
+  /** Elementwise quotient with broadcasting (torch.div). */
   div(o: TensorLike): Tensor { return ops.div(this, o); }
+  /** Elementwise power to a scalar exponent (torch.pow). */
   pow(p: Scalar): Tensor { return ops.pow(this, p); }
+  /** Elementwise maximum with broadcasting (torch.maximum). */
   maximum(o: TensorLike): Tensor { return ops.maximum(this, o); }
+  /** Elementwise minimum with broadcasting (torch.minimum). */
   minimum(o: TensorLike): Tensor { return ops.minimum(this, o); }
+  /** Elementwise negation. */
   neg(): Tensor { return ops.neg(this); }
+  /** Elementwise e^x. */
   exp(): Tensor { return ops.exp(this); }
+  /** Elementwise natural logarithm. */
   log(): Tensor { return ops.log(this); }
+  /** Elementwise square root. */
   sqrt(): Tensor { return ops.sqrt(this); }
+  /** Elementwise absolute value. */
   abs(): Tensor { return ops.abs(this); }
+  /** Elementwise max(x, 0). */
   relu(): Tensor { return ops.relu(this); }
+  /** Elementwise hyperbolic tangent. */
   tanh(): Tensor { return ops.tanh(this); }
+  /** Elementwise 1 / (1 + e^-x). */
   sigmoid(): Tensor { return ops.sigmoid(this); }
+  /** Elementwise GELU, exact (erf) or with `{ approximate: 'tanh' }` (torch.nn.functional.gelu). */
   gelu(o?: GeluOptions): Tensor { return ops.gelu(this, o); }
+  /** Elementwise x * x. */
   square(): Tensor { return ops.mul(this, this); }
+  /** Elementwise clamp into [min, max]; either bound may be null (torch.clamp). */
   clamp(min: number | null, max: number | null = null): Tensor { return ops.clamp(this, min, max); }
+  /** Elementwise x > o as float32 0/1 (torch returns bool). */
   gt(o: TensorLike): Tensor { return ops.gt(this, o); }
+  /** Elementwise x < o as float32 0/1. */
   lt(o: TensorLike): Tensor { return ops.lt(this, o); }
+  /** Elementwise x >= o as float32 0/1. */
   ge(o: TensorLike): Tensor { return ops.ge(this, o); }
+  /** Elementwise x <= o as float32 0/1. */
   le(o: TensorLike): Tensor { return ops.le(this, o); }
+  /** Elementwise x == o as float32 0/1. */
   eq(o: TensorLike): Tensor { return ops.eq(this, o); }
+  /** Matrix product of 2-D or batched 3-D tensors (torch.matmul). */
   matmul(o: Tensor): Tensor { return ops.matmul(this, o); }
+  /** Swap two dimensions (torch.transpose). */
   transpose(d0: number, d1: number): Tensor { return ops.transpose(this, d0, d1); }
   get T(): Tensor { return ops.transpose(this, -2, -1); }
+  /** The same elements in a new shape; one dimension may be -1 (torch.reshape). */
   reshape(shape: Shape): Tensor { return ops.reshape(this, shape); }
+  /** Flatten the dimensions from `startDim` on into one (torch.flatten). */
   flatten(startDim = 0): Tensor { return ops.flatten(this, startDim); }
+  /** Broadcast to a larger shape (torch.expand). */
   expand(shape: Shape): Tensor { return ops.expand(this, shape); }
+  /** Sum over `dim` (all dimensions when omitted), keeping reduced dimensions as size 1 when `keepdim` (torch.sum). */
   sum(dim?: number | number[] | null, keepdim = false): Tensor { return ops.sum(this, dim, keepdim); }
+  /** Mean over `dim` (all dimensions when omitted) (torch.mean). */
   mean(dim?: number | number[] | null, keepdim = false): Tensor { return ops.mean(this, dim, keepdim); }
+  /** Maximum over `dim`: the values, torch's `.values` (the global maximum when `dim` is omitted). */
   max(dim?: number, keepdim = false): Tensor { return ops.max(this, dim, keepdim); }
+  /** Index of the maximum over `dim` as an int32 tensor (torch.argmax). */
   argmax(dim?: number, keepdim = false): Tensor { return ops.argmax(this, dim, keepdim); }
+  /** Softmax along `dim` (torch.softmax). */
   softmax(dim: number): Tensor { return ops.softmax(this, dim); }
+  /** Log of the softmax along `dim`, computed stably (torch.log_softmax). */
   logSoftmax(dim: number): Tensor { return ops.logSoftmax(this, dim); }
+  /** A copy with its own storage, recorded for autograd (torch.clone). */
   clone(): Tensor { return ops.clone(this); }
   float(): Tensor { return ops.float(this); }
   int(): Tensor { return ops.int(this); }

@@ -52,6 +52,7 @@ abstract class CompositeScheduler extends LRScheduler {
   }
 }
 
+/** Options of SequentialLR: the schedulers and the steps at which to switch between them. */
 export interface SequentialLROptions {
   /** The schedulers, in order, all built on this optimizer. */
   schedulers: LRScheduler[];

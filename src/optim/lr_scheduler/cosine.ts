@@ -5,6 +5,7 @@
  */
 import { LRScheduler, checkInteger, checkNumber, checkPositive, pyMod, type SchedulableOptimizer } from './scheduler.js';
 
+/** Options of CosineAnnealingLR (torch's T_max, eta_min). */
 export interface CosineAnnealingLROptions {
   /** Half-period of the cosine, in steps: the lr reaches etaMin at t = TMax. */
   TMax: number;
@@ -64,6 +65,7 @@ export class CosineAnnealingLR extends LRScheduler {
   }
 }
 
+/** Options of CosineAnnealingWarmRestarts (torch's T_0, T_mult, eta_min). */
 export interface CosineAnnealingWarmRestartsOptions {
   /** Steps (or epochs) until the first restart. */
   T0: number;

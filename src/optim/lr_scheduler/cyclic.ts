@@ -36,8 +36,10 @@ function setMomentum(group: ParamGroup, useBeta1: boolean, value: number): void 
   else group.momentum = value;
 }
 
+/** CyclicLR's amplitude policies, torch's names. */
 export type CyclicMode = 'triangular' | 'triangular2' | 'exp_range';
 
+/** Options of CyclicLR (torch's base_lr, max_lr, step_size_up, mode, ...). */
 export interface CyclicLROptions {
   /** Lower lr boundary, one number or one per group; also the lr set at construction. */
   baseLr: number | number[];
@@ -86,6 +88,7 @@ export class CyclicLR extends LRScheduler {
   stepRatio: number;
   mode: CyclicMode;
   gamma: number;
+  /** The custom scale function, when one was given in the options (else null). */
   scaleFnCustom: ((x: number) => number) | null;
   scaleMode: 'cycle' | 'iterations';
   cycleMomentum: boolean;
@@ -168,6 +171,7 @@ export class CyclicLR extends LRScheduler {
   }
 }
 
+/** Options of OneCycleLR (torch's max_lr, total_steps, pct_start, anneal_strategy, ...). */
 export interface OneCycleLROptions {
   /** Peak lr, one number or one per group. */
   maxLr: number | number[];

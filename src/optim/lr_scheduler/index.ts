@@ -7,6 +7,8 @@
  *
  * Pure TypeScript: a scheduler only writes `lr` (and momentum / betas for the cyclic ones) into the
  * optimizer's param groups; the fused optimizer kernel reads them from a uniform at its next step.
+ *
+ * @module
  */
 export {
   LRScheduler,

@@ -20,6 +20,7 @@ function lambdas(scheduler: string, optimizer: SchedulableOptimizer, lrLambda: L
   return fns;
 }
 
+/** Options of LambdaLR: lr = base lr × lrLambda(step). */
 export interface LambdaLROptions {
   /** factor(t), one function for all groups or one per group. */
   lrLambda: LrLambda | LrLambda[];
@@ -49,6 +50,7 @@ export class LambdaLR extends LRScheduler {
   }
 }
 
+/** Options of MultiplicativeLR: lr ← lr × lrLambda(step) each step. */
 export interface MultiplicativeLROptions {
   /** factor(t) applied to the current lr at each step t > 0; one function or one per group. */
   lrLambda: LrLambda | LrLambda[];

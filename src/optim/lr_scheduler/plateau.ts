@@ -5,6 +5,7 @@
  */
 import { checkOptimizer, checkInteger, checkNumber, fail, fromJson, perGroup, toJson, cloneOptimizer, type SchedulableOptimizer, type SchedulerStateDict } from './scheduler.js';
 
+/** Options of ReduceLROnPlateau (torch's mode, factor, patience, threshold, cooldown, min_lr, eps). */
 export interface ReduceLROnPlateauOptions {
   /** 'min': the metric should go down (a loss); 'max': up (an accuracy). Default 'min'. */
   mode?: 'min' | 'max';
@@ -156,6 +157,7 @@ export class ReduceLROnPlateau {
     return out;
   }
 
+  /** Restore what stateDict() returned. */
   loadStateDict(state: SchedulerStateDict): void {
     const self = this as unknown as Record<string, unknown>;
     for (const [key, value] of Object.entries(state)) if (key !== 'optimizer') self[key] = fromJson(value);

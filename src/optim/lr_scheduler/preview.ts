@@ -6,6 +6,7 @@
  */
 import { checkInteger, fail, type LRScheduler, type SchedulableOptimizer } from './scheduler.js';
 
+/** Options of previewSchedule: how many steps, and the learning rates of the groups. */
 export interface PreviewOptions {
   /** How many optimizer steps to show (the length of the result). */
   steps: number;

@@ -39,6 +39,7 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
 /** A scheduler's state: plain JSON, safe for JSON.stringify / JSON.parse. */
 export type SchedulerStateDict = { [key: string]: JsonValue };
 
+/** Base of the schedulers (torch.optim.lr_scheduler.LRScheduler): step(), getLastLr(), stateDict / loadStateDict; each writes lr into the optimizer's param groups. */
 export abstract class LRScheduler {
   /** The optimizer whose param groups this scheduler writes. */
   optimizer: SchedulableOptimizer;

@@ -5,6 +5,7 @@
  */
 import { LRScheduler, checkInteger, checkNumber, checkPositive, fail, type SchedulableOptimizer } from './scheduler.js';
 
+/** Options of StepLR: multiply lr by gamma every stepSize steps. */
 export interface StepLROptions {
   /** Period of the decay, in steps. */
   stepSize: number;
@@ -46,6 +47,7 @@ export class StepLR extends LRScheduler {
   }
 }
 
+/** Options of MultiStepLR: multiply lr by gamma at each milestone. */
 export interface MultiStepLROptions {
   /** Steps at which to multiply the lr by gamma, in ascending order (a repeated one applies gamma twice). */
   milestones: number[];
@@ -95,6 +97,7 @@ export class MultiStepLR extends LRScheduler {
   }
 }
 
+/** Options of ExponentialLR: multiply lr by gamma every step. */
 export interface ExponentialLROptions {
   /** Multiplicative decay factor per step. */
   gamma: number;
@@ -130,6 +133,7 @@ export class ExponentialLR extends LRScheduler {
   }
 }
 
+/** Options of PolynomialLR: decay to 0 over totalIters with the given power. */
 export interface PolynomialLROptions {
   /** Steps over which the lr decays to 0. Default 5. */
   totalIters?: number;

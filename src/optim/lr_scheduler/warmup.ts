@@ -5,6 +5,7 @@
  */
 import { LRScheduler, checkInteger, checkNumber, fail, type SchedulableOptimizer } from './scheduler.js';
 
+/** Options of LinearLR: scale lr linearly from startFactor to endFactor over totalIters. */
 export interface LinearLROptions {
   /** Factor applied to the lr at step 0, in (0, 1]. Default 1/3. */
   startFactor?: number;
@@ -63,6 +64,7 @@ export class LinearLR extends LRScheduler {
   }
 }
 
+/** Options of ConstantLR: scale lr by factor for totalIters steps. */
 export interface ConstantLROptions {
   /** Factor applied to the lr until step `totalIters`, in (0, 1]. Default 1/3. */
   factor?: number;

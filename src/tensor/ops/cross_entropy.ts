@@ -23,8 +23,10 @@ import { reshape } from './shape_ops.js';
 import { sum } from './reduce.js';
 import { fromData } from '../create.js';
 
+/** How a loss reduces over the batch: mean, sum, or none (one value per sample). */
 export type Reduction = 'mean' | 'sum' | 'none';
 
+/** Options of crossEntropy (torch.nn.functional.cross_entropy's keyword arguments in camelCase). */
 export interface CrossEntropyOptions {
   /** 'mean' (default), 'sum' or 'none'. */
   reduction?: Reduction;
@@ -107,6 +109,7 @@ function weightTensor(w: CrossEntropyOptions['weight'], C: number): { w: Tensor 
   return { w: fromData(Float32Array.from(w), [C]), owned: true };
 }
 
+/** Cross-entropy between `logits` [n, C] and integer class targets [n] (torch.nn.functional.cross_entropy), fused into one kernel forward and one backward. */
 export function crossEntropy(logits: Tensor, target: Target, o: CrossEntropyOptions = {}): Tensor {
   check(OP, logits, 'logits');
   checkOptionNames(OP, o, KNOWN);

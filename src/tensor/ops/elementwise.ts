@@ -145,12 +145,14 @@ export const maximum = binary('maximum', 'max(a, b)', (g, a, b, _y, n) => [
   n[0] ? fused('select(T(0.0), a, b >= c)', g, a, b) : null,
   n[1] ? fused('select(T(0.0), a, b < c)', g, a, b) : null,
 ], true);
+/** Elementwise minimum of two tensors (or a tensor and a number) with broadcasting (torch.minimum). */
 export const minimum = binary('minimum', 'min(a, b)', (g, a, b, _y, n) => [
   n[0] ? fused('select(T(0.0), a, b <= c)', g, a, b) : null,
   n[1] ? fused('select(T(0.0), a, b > c)', g, a, b) : null,
 ], true);
 
 // ---- unary ----
+/** Elementwise negation (torch.neg). */
 export const neg = unary('neg', '-a', (g) => neg(g), true);
 /** d exp(x) = exp(x) */
 export const exp = unary('exp', 'exp(a)', (g, _x, y) => mul(g, y));
@@ -248,10 +250,15 @@ export function gelu(x: Tensor, o: GeluOptions = {}): Tensor {
   });
 }
 
+/** Elementwise a > b as float32 0/1, with broadcasting. */
 export const gt = compare('gt', 'a > b');
+/** Elementwise a < b as float32 0/1, with broadcasting. */
 export const lt = compare('lt', 'a < b');
+/** Elementwise a >= b as float32 0/1, with broadcasting. */
 export const ge = compare('ge', 'a >= b');
+/** Elementwise a <= b as float32 0/1, with broadcasting. */
 export const le = compare('le', 'a <= b');
+/** Elementwise a == b as float32 0/1, with broadcasting. */
 export const eq = compare('eq', 'a == b');
 
 /** x as float32 (x itself when it already is, as torch); no gradient flows to integers. */

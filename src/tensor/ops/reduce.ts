@@ -85,7 +85,9 @@ function reduceSum(name: string, x: Tensor, dim: number | number[] | null | unde
   });
 }
 
+/** Sum over `dim` (all dimensions when omitted) (torch.sum). */
 export const sum = (x: Tensor, dim?: number | number[] | null, keepdim = false) => reduceSum('sum', x, dim, keepdim, false);
+/** Mean over `dim` (all dimensions when omitted) (torch.mean). */
 export const mean = (x: Tensor, dim?: number | number[] | null, keepdim = false) => reduceSum('mean', x, dim, keepdim, true);
 
 /** Reduce a (broadcast) gradient back to `shape`: sum over the dims that were broadcast. */

@@ -11,6 +11,7 @@ export function reshape(x: Tensor, shape: Shape): Tensor {
   return record(x.view(to), 'reshape', [x], (g) => [reshape(g, x.shape)]);
 }
 
+/** Flatten the dimensions from `startDim` on into one (torch.flatten). */
 export function flatten(x: Tensor, startDim = 0): Tensor {
   const s = normDim('flatten', startDim, x.ndim);
   return reshape(x, [...x.shape.slice(0, s), -1]);

@@ -54,5 +54,7 @@ function make(name: string, log: boolean) {
   };
 }
 
+/** Softmax along `dim` (torch.softmax). */
 export const softmax = make('softmax', false);
+/** Log-softmax along `dim`, computed stably (torch.log_softmax). */
 export const logSoftmax = make('logSoftmax', true);
