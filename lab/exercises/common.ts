@@ -29,7 +29,7 @@ export const noop: Progress = () => {};
 /** Round for JSON (keeps reports small); non-finite numbers become null. */
 export const r = (x: number, digits = 6): number | null => (Number.isFinite(x) ? Number(x.toPrecision(digits)) : null);
 
-export const fmt = (x: number | null, digits = 4): string => (x === null || !Number.isFinite(x) ? 'not finite (diverged)' : Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(2) : String(Number(x.toPrecision(digits))));
+export const fmt = (x: number | null, digits = 4): string => (x === null || !Number.isFinite(x) ? 'n/a' : Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(2) : String(Number(x.toPrecision(digits))));
 
 /** Read several tensors at once (one wait). */
 export async function read(ts: Tensor[]): Promise<number[][]> {

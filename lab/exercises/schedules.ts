@@ -182,7 +182,7 @@ export async function run(wg: Wg, opts?: Partial<Options>, progress: Progress = 
       evidence: `f'' = 2, so lr 0.5 = 1/f'' lands on x = 5 in one step: step decay reaches 0.01 at step ${within(st)}, cosine at ${within(cos)}, warmup + cosine only at ${within(wu)} (warmup delays it). ` +
         `Step decay ends at x = ${fmt(st.finalX)}: no instability. Constant 0.1 approaches monotonically (x_t = 5(1 - 0.8^t), within 0.01 at step ${within(c01)}, oscillates: ${oscillates(c01) ? 'yes' : 'no'}); a constant lr oscillates only above 0.5 (lr 0.9: ${oscillates(c09) ? 'oscillates' : 'no oscillation'}, within 0.01 at step ${within(c09)}) and diverges above 1 (lr 1.05: final x = ${fmt(get('constant', 'added', 1.05).finalX)}).`,
       lesson: `Where schedules and warmup do help: with noisy gradients (noise sd ${o.noise}) a constant lr 0.1 stalls at a noise floor (mean |x-5| over the last 50 steps ${fmt(noisyC.lastMeanError)}), the decaying schedules go below it (best: ${noisyBest.schedule}, ${fmt(noisyBest.lastMeanError)}). ` +
-        `On the quartic (x-5)^4/4, whose curvature 3(x-5)^2 = 75 at the start makes lr 0.5 unstable, cosine from 0.5 ends at x = ${fmt(qc.finalX)} while warmup 50 + cosine ends at ${fmt(qw.finalX)}: warmup helps when the early curvature is high.`,
+        `On the quartic (x-5)^4/4, whose curvature 3(x-5)^2 = 75 at the start makes lr 0.5 unstable, cosine from 0.5 ends at x = ${qc.finalX === null ? 'infinity (diverged)' : fmt(qc.finalX)} while warmup 50 + cosine ends at ${fmt(qw.finalX)}: warmup helps when the early curvature is high.`,
     },
     {
       claim: '"Both momentum forms (v = beta v + g, p -= eta v) and (v = beta v + eta g, p -= v) are equivalent" - also when the lr changes during training?',
