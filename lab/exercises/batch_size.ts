@@ -101,7 +101,7 @@ export async function run(wg: Wg, opts?: Partial<Options>, progress: Progress = 
   }
   // gradient variance of the minibatch gradient at w = 0, measured on the GPU, vs σ²/B (float64)
   const sigma2 = sampleGradVariance(x, y, [0, 0, 0, 0, 0]);
-  const variance = [];
+  const variance: { batchSize: number; measured: number | null; expected: number | null; batches: number }[] = [];
   for (const B of sizes) {
     const loader = new wg.nn.DataLoader(dataset, { batchSize: B, shuffle: true, seed: o.seed + 1 });
     const w = wg.zeros([5, 1], { requiresGrad: true });
