@@ -7,7 +7,6 @@
 import { type Wg, type Tensor, type Progress, type Claim, noop, r, fmt, read, options } from './common.js';
 import { rosenbrock, rosenbrockLoss, setRosenbrockGrad, race } from './race.js';
 import { mnist, mlp, train, evaluate } from './mnist.js';
-import { symmetricEigen } from '../../src/analysis/pca.js';
 
 export const meta = { id: 13, title: 'L-BFGS, Lion, Muon and SAM beside Adam' };
 
@@ -25,14 +24,14 @@ export const defaults: Options = { rosenSteps: 5000, lbfgsSteps: 50, trainCount:
 export const quick: Partial<Options> = { rosenSteps: 2000, trainCount: 2000, testCount: 1000, epochs: 1, lbfgsSamples: 1000 };
 
 /** Singular values of a row-major m×n matrix (float64, from the eigenvalues of AᵀA) and its right vectors. */
-function svd(a: ArrayLike<number>, m: number, n: number) {
+function svd(wg: Wg, a: ArrayLike<number>, m: number, n: number) {
   const G = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let j = i; j < n; j++) {
     let s = 0;
     for (let k = 0; k < m; k++) s += a[k * n + i] * a[k * n + j];
     G[i * n + j] = G[j * n + i] = s;
   }
-  const { values, vectors } = symmetricEigen(G, n);
+  const { values, vectors } = wg.analysis.symmetricEigen(G, n);
   return { s: values.map((v) => Math.sqrt(Math.max(v, 0))), V: vectors };
 }
 
@@ -41,7 +40,7 @@ export async function newtonSchulzCheck(wg: Wg, shape: [number, number], stepsLi
   const G = wg.randn([m, n], { seed: 7 });
   const g = Array.from(await G.toArray());
   // exact U Vᵀ = G V S⁻¹ Vᵀ (float64)
-  const { s, V } = svd(g, m, n);
+  const { s, V } = svd(wg, g, m, n);
   const UVt = new Float64Array(m * n);
   for (let k = 0; k < n; k++) {
     const gv = new Float64Array(m);
@@ -54,7 +53,7 @@ export async function newtonSchulzCheck(wg: Wg, shape: [number, number], stepsLi
     const X = wg.optim.newtonSchulz5(G, steps);
     const x = Array.from(await X.toArray());
     X.dispose();
-    const sv = svd(x, m, n).s;
+    const sv = svd(wg, x, m, n).s;
     const err = Math.sqrt(x.reduce((a, v, i) => a + (v - UVt[i]) ** 2, 0)) / norm;
     rows.push({ steps, minSingular: r(Math.min(...sv)), maxSingular: r(Math.max(...sv)), relError: r(err), singularValues: sv.map((v) => r(v, 4)) });
   }
