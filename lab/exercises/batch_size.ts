@@ -23,7 +23,7 @@ export interface Options {
   seed: number;
 }
 export const defaults: Options = { n: 10000, noise: 0.5, batchSizes: [1, 16, 64, 256, 1024, 'full'], lr: 0.05, epochs: 5, maxStepsBatch1: 10000, tol: 0.05, varianceBatches: 40, baseBatch: 16, seed: 0 };
-export const quick: Partial<Options> = { epochs: 3, maxStepsBatch1: 1000 };
+export const quick: Partial<Options> = { epochs: 3, maxStepsBatch1: 500 };
 export const TRUE_W = [1, -2, 0.5, 3, -1];
 
 /** The data set, made on the CPU from a seeded generator (Box-Muller). */
