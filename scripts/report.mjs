@@ -55,11 +55,19 @@ for (const ex of selected) {
   const opts = full ? {} : (ex.quick ?? {});
   const c0 = process.cpuUsage();
   const s0 = performance.now();
-  const result = await ex.run(wg, opts, progress.forExercise(`${String(ex.meta.id).padStart(2)}. ${ex.meta.title.slice(0, 28).padEnd(28)}`));
+  let result;
+  try {
+    result = await ex.run(wg, opts, progress.forExercise(`${String(ex.meta.id).padStart(2)}. ${ex.meta.title.slice(0, 28).padEnd(28)}`));
+  } catch (e) {
+    // one failing exercise must not lose the others: the report shows the error in its place
+    result = { settings: opts, error: String(e?.stack ?? e) };
+    process.exitCode = 1;
+  }
   const cpu = process.cpuUsage(c0);
   const seconds = (performance.now() - s0) / 1000;
   results.push({ id: ex.meta.id, title: ex.meta.title, mode: full || !ex.quick ? 'material settings' : 'quick settings', seconds: Number(seconds.toFixed(1)), cpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(1)), figures: [], ...result });
-  progress.log(`exercise ${ex.meta.id} (${ex.meta.title}) done in ${seconds.toFixed(1)} s`);
+  progress.log(`exercise ${ex.meta.id} (${ex.meta.title}) ${result.error ? 'FAILED' : 'done'} in ${seconds.toFixed(1)} s (${results[results.length - 1].cpuSeconds} s CPU)`);
+  fs.writeFileSync(path.join(outDir, 'report.partial.json'), JSON.stringify({ adapter: info.adapter, mode: full ? 'full' : 'quick', exercises: results.map(({ id, title, seconds, cpuSeconds, error }) => ({ id, title, seconds, cpuSeconds, error })) }));
 }
 progress.stop();
 const runSeconds = (performance.now() - t0) / 1000;
@@ -75,7 +83,7 @@ else {
     await page.setViewport({ width: 900, height: 800, deviceScaleFactor: 1 });
     await page.setContent('<!doctype html><meta charset="utf-8"><style>body{font:13px system-ui,sans-serif;background:#fff;margin:8px} figure{margin:0;padding:8px;display:inline-block;background:#fff}</style><body></body>');
     await page.addScriptTag({ content: fs.readFileSync(path.join(buildDir, 'charts.js'), 'utf8') });
-    for (const r of results) {
+    for (const r of results.filter((q) => !q.error)) {
       const names = await page.evaluate((id, result) => {
         document.body.innerHTML = '';
         return window.LabCharts.figures(id, result).map((f) => {
@@ -144,6 +152,7 @@ function exerciseHtml(r) {
   const extra = r.id === 11 ? `<table><caption>worked numbers: webgrad vs by hand</caption><tr><th></th><th>webgrad</th><th>by hand</th></tr>${Object.keys(r.values).map((k) => `<tr><td>${k}</td><td>${cell(r.values[k])}</td><td>${cell(r.hand[k])}</td></tr>`).join('')}</table>`
     : r.id === 13 ? table(r.newtonSchulz.rows.map(({ singularValues, ...q }) => q), 'Newton-Schulz: singular values of the output') : r.id === 10 ? `<p>Suggested lr: <b>${num(r.suggestion)}</b>${r.stoppedEarlyAt ? `; the sweep stopped at lr ${num(r.stoppedEarlyAt)} (loss above ${r.settings.divergeThreshold}x the best)` : ''}.</p>` : r.id === 8 ? `<p>${r.dimensions} weights per snapshot; PC1 and PC2 explain ${(100 * r.explained[0]).toFixed(1)}% and ${(100 * r.explained[1]).toFixed(1)}% of the variance of the trajectories.</p>` : '';
   const figs = r.figures.map((f) => `<div class="figure">${figureHtml.get(f.replace(/\.png$/, '')) ?? `<img src="${esc(f)}">`}</div>`).join('');
+  if (r.error) return `<section id="ex${r.id}"><h2>${r.id}. ${esc(r.title)}</h2><p><b>This exercise failed:</b></p><pre>${esc(r.error)}</pre></section>`;
   return `<section id="ex${r.id}"><h2>${r.id}. ${esc(r.title)}</h2><p class="meta">${esc(r.mode)}; ${r.seconds} s wall, ${r.cpuSeconds} s CPU (this process). Settings: <code>${esc(JSON.stringify(r.settings))}</code></p>${claims}${extra}${tables}${figs}</section>`;
 }
 const allClaims = results.flatMap((r) => (r.claims ?? []).map((c) => claimHtml(c, r.id))).join('');

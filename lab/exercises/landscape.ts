@@ -21,7 +21,7 @@ export interface Options {
   slice: number;
 }
 export const defaults: Options = { trainCount: 8000, testCount: 2000, evalCount: 1000, epochs: 10, smallBatch: 16, largeBatch: 1024, lr: 0.05, grid: 21, slice: 41 };
-export const quick: Partial<Options> = { trainCount: 2000, testCount: 1000, evalCount: 500, epochs: 3, largeBatch: 500, grid: 9, slice: 21 };
+export const quick: Partial<Options> = { trainCount: 2000, testCount: 1000, evalCount: 500, epochs: 2, largeBatch: 500, grid: 9, slice: 21 };
 
 export async function run(wg: Wg, opts?: Partial<Options>, progress: Progress = noop) {
   const o = options(defaults, opts);

@@ -125,15 +125,14 @@ export async function run(wg: Wg, opts?: Partial<Options>, progress: Progress = 
     const opt = m.make(model.parameters());
     const stepFn = m.sam
       ? async (x: Tensor, y: Tensor) => {
-        let first: Tensor | null = null;
-        await opt.step(() => {
+        // SAM calls the closure twice and resolves to the first pass's loss
+        const loss = await opt.step(() => {
           opt.zeroGrad();
           const l = wg.nn.functional.crossEntropy(model.forward(x), y);
           l.backward();
-          if (!first) first = l.keep();
           return l;
         });
-        return first!;
+        return wg.tensor([Number(loss)], [1]);
       }
       : undefined;
     const res = await train(wg, model, opt, data, { epochs: o.epochs, batchSize: o.batchSize, every: 5, stepFn, progress, label: m.method });
