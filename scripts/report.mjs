@@ -6,7 +6,7 @@
 //   out/report.json   { exercises: [{ id, title, figures: [...png], seconds, settings, ...results }] }
 //   out/<chart>.png and out/<chart>.svg
 //
-//   node scripts/report.mjs [--full] [--only 1,2,11] [--out out] [--no-progress]
+//   node scripts/report.mjs [--full] [--only 1,2,11] [--out out] [--no-progress] [--replot]
 //
 // The default is the quick run (the MNIST-heavy exercises 6-10, 12, 13 and exercise 5 on fewer
 // digits/epochs/steps, as each exercise's `quick` settings say; the report lists the settings used);
@@ -51,7 +51,10 @@ console.log(`webgrad lab report on ${info.adapter}${info.software ? ' (software 
 const progress = createProgress({ enabled: !flag('--no-progress') });
 const results = [];
 const t0 = performance.now();
-for (const ex of selected) {
+// --replot: draw the charts and pages again from an existing out/report.json, without running anything
+const previous = flag('--replot') ? JSON.parse(fs.readFileSync(path.join(outDir, 'report.json'), 'utf8')).exercises.filter((e) => !only || only.includes(e.id)) : null;
+if (previous) results.push(...previous.map((e) => ({ ...e, figures: [] })));
+for (const ex of previous ? [] : selected) {
   const opts = full ? {} : (ex.quick ?? {});
   const c0 = process.cpuUsage();
   const s0 = performance.now();

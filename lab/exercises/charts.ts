@@ -80,7 +80,7 @@ function rosenbrockPaths(paths: { label: string; path: [number, number, number][
     y: { label: 'y (dimensionless)', domain: [-1, 3.5] },
     color: { legend: true, label: 'run' },
     marks: [
-      Plot.contour({ fill: (x: number, y: number) => Math.log10((1 - x) ** 2 + 100 * (y - x * x) ** 2 + 1e-3), x1: -2.5, x2: 2, y1: -1, y2: 3.5, stroke: '#999', strokeOpacity: 0.5, fillOpacity: 0.15, thresholds: 20 } as Any),
+      Plot.contour({ value: (x: number, y: number) => Math.log10((1 - x) ** 2 + 100 * (y - x * x) ** 2 + 1e-3), x1: -2.5, x2: 2, y1: -1, y2: 3.5, fill: 'none', stroke: '#bbb', thresholds: 20 } as Any),
       Plot.line(rows, { x: 'x', y: 'y', stroke: 'run', strokeWidth: 1.8 }),
       Plot.dot([{ x: 1, y: 1 }], { x: 'x', y: 'y', r: 6, stroke: 'black', symbol: 'star' }),
       Plot.text([{ x: 1, y: 1, t: 'minimum (1, 1)' }], { x: 'x', y: 'y', text: 't', dy: -12 }),
