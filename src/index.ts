@@ -111,3 +111,4 @@ export { noGrad, enableGrad, isGradEnabled } from './autograd/index.js';
 export * as autograd from './autograd/index.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
+export * as analysis from './analysis/index.js';
