@@ -3,8 +3,20 @@ import * as wg from 'webgrad';
 import { h } from './ui.js';
 import { lab } from './hooks.js';
 import { mountRace } from './race.js';
+import { mountAdam } from './adam.js';
+import { mountKernel } from './kernel.js';
+import { mountSchedules } from './schedules.js';
+import { mountMomentum } from './momentum.js';
+import { mountWorked } from './worked.js';
 
-const sections: [string, (root: HTMLElement) => void | Promise<void>][] = [['race', mountRace]];
+const sections: [string, (root: HTMLElement) => void | Promise<void>][] = [
+  ['race', mountRace],
+  ['adam', mountAdam],
+  ['kernel', mountKernel],
+  ['schedules', mountSchedules],
+  ['momentum', mountMomentum],
+  ['worked', mountWorked],
+];
 
 async function main(): Promise<void> {
   const device = document.getElementById('device')!;
