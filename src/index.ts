@@ -74,3 +74,4 @@ export type { DType, TensorLike, Shape } from './tensor/index.js';
 export { noGrad, enableGrad, isGradEnabled } from './autograd/index.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
+export * as analysis from './analysis/index.js';
