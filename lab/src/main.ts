@@ -8,6 +8,7 @@ import { mountKernel } from './kernel.js';
 import { mountSchedules } from './schedules.js';
 import { mountMomentum } from './momentum.js';
 import { mountWorked } from './worked.js';
+import { mountLrFinder, mountShowdown, mountPca, mountLandscape, mountBatch } from './mnist.js';
 
 const sections: [string, (root: HTMLElement) => void | Promise<void>][] = [
   ['race', mountRace],
@@ -16,6 +17,11 @@ const sections: [string, (root: HTMLElement) => void | Promise<void>][] = [
   ['schedules', mountSchedules],
   ['momentum', mountMomentum],
   ['worked', mountWorked],
+  ['lrfinder', mountLrFinder],
+  ['mnist', mountShowdown],
+  ['pca', mountPca],
+  ['landscape', mountLandscape],
+  ['batch', mountBatch],
 ];
 
 async function main(): Promise<void> {
