@@ -326,10 +326,10 @@ export function mountLandscape(root: HTMLElement): void {
             x: { label: 'α' },
             y: { label: 'β' },
             color: { type: 'log', scheme: 'Viridis', legend: true, label: 'held-out loss' },
-            marks: [Plot.raster(cells.filter((c) => c.who === who), { x: 'a', y: 'b', fill: 'loss', interpolate: 'nearest' }), Plot.contour(cells.filter((c) => c.who === who), { x: 'a', y: 'b', value: 'loss', stroke: 'white', strokeOpacity: 0.5, thresholds: 10 })],
+            marks: [Plot.raster(cells.filter((c) => c.who === who), { x: 'a', y: 'b', fill: 'loss', interpolate: 'barycentric', x1: -1, x2: 1, y1: -1, y2: 1 }), Plot.contour(cells.filter((c) => c.who === who), { x: 'a', y: 'b', value: 'loss', interpolate: 'barycentric', x1: -1, x2: 1, y1: -1, y2: 1, stroke: 'white', strokeOpacity: 0.5, thresholds: 10 }), Plot.dot([[0, 0]], { x: (d: number[]) => d[0], y: (d: number[]) => d[1], fill: 'white', stroke: 'black', r: 3 })],
           })),
         ),
-        h('div', { class: 'chart' }, h('b', {}, '1-D slices along δ'), Plot.plot({ width: 340, height: 300, x: { label: 'α' }, y: { type: 'log', label: 'held-out loss', grid: true }, color: { legend: true }, marks: [Plot.line(slices, { x: 'a', y: 'loss', stroke: 'who', marker: 'dot' })] })),
+        h('div', { class: 'chart' }, h('b', {}, '1-D slices along δ'), Plot.plot({ width: 340, height: 300, x: { label: 'α' }, y: { label: 'held-out loss', grid: true }, color: { legend: true }, marks: [Plot.line(slices, { x: 'a', y: 'loss', stroke: 'who', marker: 'dot' })] })),
       ),
       table(summary),
     );
