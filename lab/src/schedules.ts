@@ -159,7 +159,7 @@ export function mountSchedules(root: HTMLElement): void {
     const T = 500;
     const xs: { t: number; x: number; who: string }[] = [];
     const lrRows: { t: number; lr: number; who: string }[] = [];
-    const rows: (string | number)[][] = [['schedule', 'final x', 'final loss', 'first step within 0.01 of 5', 'max |x − 5| after step 10']];
+    const rows: (string | number)[][] = [['schedule', 'x after step 1', 'final x', 'final loss', 'first step within 0.01 of 5', 'max |x − 5| after step 10']];
     try {
       for (const [who, lr, make] of EX4) {
         const x = wg.tensor([0], [1], { requiresGrad: true });
@@ -196,7 +196,7 @@ export function mountSchedules(root: HTMLElement): void {
         lrsSeen.forEach((v, t) => lrRows.push({ t, lr: v, who }));
         const within = values.findIndex((v) => Math.abs(v - 5) < 0.01);
         const last = values[T - 1];
-        rows.push([who, last, (last - 5) ** 2, within < 0 ? 'never' : String(within + 1), Math.max(...values.slice(10).map((v) => Math.abs(v - 5)))]);
+        rows.push([who, values[0], last, (last - 5) ** 2, within < 0 ? 'never' : String(within + 1), Math.max(...values.slice(10).map((v) => Math.abs(v - 5)))]);
       }
     } finally {
       runButton.disabled = false;
@@ -209,7 +209,7 @@ export function mountSchedules(root: HTMLElement): void {
         h('div', { class: 'chart' }, h('b', {}, 'x over steps (log step axis)'), plot([Plot.line(xs, { x: 't', y: 'x', stroke: 'who' }), Plot.ruleY([5])], { label: 'x' })),
         h('div', { class: 'chart' }, h('b', {}, 'lr over steps'), plot([Plot.line(lrRows.map((r) => ({ ...r, t: r.t + 1 })), { x: 't', y: 'lr', stroke: 'who' })], { label: 'lr' }))),
       table(rows),
-      h('p', {}, 'With lr 0.5 on (x − 5)² the first step lands exactly on x = 5 (x ← x − 0.5·2(x − 5)): the decaying schedules that start at 0.5 are done after one step, and nothing oscillates. The constant 0.1 converges geometrically (factor 0.8 per step). Warmup starts small here and only delays convergence.'),
+      h('p', {}, 'Why: on (x − 5)² one SGD step is x ← x − lr·2(x − 5), so the error is multiplied by (1 − 2·lr) each step; lr 0.5 lands on x = 5 in one step (see the first column), lr < 0.5 converges monotonically, 0.5 < lr < 1 oscillates while converging, lr > 1 diverges.'),
     );
   }
 
