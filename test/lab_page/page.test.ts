@@ -168,6 +168,24 @@ describe('the lab page in headless Chromium', () => {
     const firstRow = await page.$$eval('#race table tr:nth-child(2) td', (tds) => tds.map((td) => td.textContent));
     expect(firstRow[0]).toBe('SGD');
     expect(Number(firstRow[3])).toBeCloseTo(runs.sgd[STEPS][0], 3);
+    // dragging on the contour plot moves the start: the URL and the new paths follow
+    const box = (await page.$eval('#race-chart svg', (el) => {
+      el.scrollIntoView();
+      const r = el.getBoundingClientRect();
+      return { x: r.x, y: r.y, w: r.width, h: r.height };
+    }))!;
+    await page.mouse.move(box.x + box.w * 0.5, box.y + box.h * 0.5);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.w * 0.6, box.y + box.h * 0.4, { steps: 4 });
+    await page.mouse.up();
+    await page.waitForFunction(() => {
+      const race = (window as unknown as { __lab: LabState }).__lab.race!;
+      return race.done && race.runs[0].path[0][0] !== -2;
+    }, { timeout: 60_000, polling: 200 });
+    const dragged = new URLSearchParams(await page.evaluate(() => location.hash.slice(1)));
+    const moved = (await labState(page)).race!;
+    for (const r of moved.runs) expect(r.path[0]).toEqual([Number(dragged.get('race.x0')), Number(dragged.get('race.y0'))]);
+    expect(Number(dragged.get('race.x0'))).toBeGreaterThan(-2);
     // show the kernel: the WGSL the optimizer dispatches
     const kernel = await page.$eval('#kernel-source', (el) => el.textContent ?? '');
     expect(kernel).toMatch(/@compute/);
