@@ -39,10 +39,13 @@ function lossOf(problem: Problem, p: wg.Tensor, ex: wg.Tensor, ey: wg.Tensor): w
 
 export function mountRace(root: HTMLElement): void {
   const rerun = debounce(() => void start(), 300);
-  const fn = select('race.fn', 'Function', PROBLEM_OPTIONS, 'rosenbrock', () => {
-    const p = PROBLEMS[fn.value];
-    x0.set(p.start[0]);
-    y0.set(p.start[1]);
+  const fn = select('race.fn', 'Function', PROBLEM_OPTIONS, 'rosenbrock', (fromUrl) => {
+    // a new function starts from its own default point, unless a link says where
+    if (!fromUrl) {
+      const p = PROBLEMS[fn.value];
+      x0.set(p.start[0]);
+      y0.set(p.start[1]);
+    }
     rerun();
   });
   const problem = () => PROBLEMS[fn.value];

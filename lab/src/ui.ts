@@ -103,8 +103,8 @@ export function numberField(key: string, label: string, def: number, onChange: (
   };
 }
 
-/** A select bound to `key`. */
-export function select(key: string, label: string, options: [string, string][], def: string, onChange: () => void): Control<string> {
+/** A select bound to `key`; onChange learns whether the change came from the URL (a pasted link). */
+export function select(key: string, label: string, options: [string, string][], def: string, onChange: (fromUrl: boolean) => void): Control<string> {
   const el = h('select', { 'data-key': key });
   for (const [v, text] of options) el.append(h('option', { value: v }, text));
   const valid = (v: string | null) => (v !== null && options.some(([o]) => o === v) ? v : def);
@@ -114,12 +114,12 @@ export function select(key: string, label: string, options: [string, string][], 
   el.addEventListener('change', () => {
     value = el.value;
     setParam(key, value);
-    onChange();
+    onChange(false);
   });
   onExternalChange(key, () => {
     value = valid(getParam(key));
     el.value = value;
-    onChange();
+    onChange(true);
   });
   return {
     el: h('label', { class: 'control' }, h('span', {}, label), el),

@@ -151,9 +151,9 @@ const EXAMPLES: Record<string, Example> = {
 };
 
 export function mountWorked(root: HTMLElement): void {
-  const which = select('worked.ex', 'Example', Object.entries(EXAMPLES).map(([k, e]) => [k, e.label]), 'gd', () => {
-    setParam('worked.step', '0');
-    void replay(0);
+  const which = select('worked.ex', 'Example', Object.entries(EXAMPLES).map(([k, e]) => [k, e.label]), 'gd', (fromUrl) => {
+    if (!fromUrl) setParam('worked.step', '0');
+    void replay(fromUrl ? Number(getParam('worked.step') ?? 0) || 0 : 0);
   });
   const next = h('button', { id: 'worked-next' }, 'Next step');
   const reset = h('button', {}, 'Reset');

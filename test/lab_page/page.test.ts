@@ -232,6 +232,20 @@ describe('the lab page in headless Chromium', () => {
     const state = await labState(fresh);
     expect(state.race!.runs.map((r) => r.key).sort()).toEqual(['adam', 'momentum', 'rmsprop', 'sgd']);
     for (const r of state.race!.runs) expect(r.path[0]).toEqual([Number(params.get('race.x0')), Number(params.get('race.y0'))]);
+    // a link pasted into the open tab (a hash change) is applied too, the linked start included
+    const pasted = new URLSearchParams(again);
+    pasted.set('race.fn', 'saddle');
+    pasted.set('race.x0', '-1.5');
+    pasted.set('race.y0', '0.5');
+    await fresh.evaluate((hash) => {
+      location.hash = hash;
+    }, pasted.toString());
+    await fresh.waitForFunction(() => {
+      const race = (window as unknown as { __lab: LabState }).__lab.race!;
+      return race.done && race.runs[0].path[0][0] === -1.5;
+    }, { timeout: 60_000, polling: 200 });
+    expect(await fresh.$eval('select[data-key="race.fn"]', (el) => (el as HTMLSelectElement).value)).toBe('saddle');
+    expect((await labState(fresh)).race!.runs.every((r) => r.path[0][0] === -1.5 && r.path[0][1] === 0.5)).toBe(true);
     await fresh.close();
     expect(errors).toEqual([]);
   });
