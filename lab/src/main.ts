@@ -9,6 +9,7 @@ import { mountSchedules } from './schedules.js';
 import { mountMomentum } from './momentum.js';
 import { mountWorked } from './worked.js';
 import { mountLrFinder, mountShowdown, mountPca, mountLandscape, mountBatch } from './mnist.js';
+import { mountExercises } from './exercises.js';
 
 const sections: [string, (root: HTMLElement) => void | Promise<void>][] = [
   ['race', mountRace],
@@ -22,6 +23,7 @@ const sections: [string, (root: HTMLElement) => void | Promise<void>][] = [
   ['pca', mountPca],
   ['landscape', mountLandscape],
   ['batch', mountBatch],
+  ['exercises', mountExercises],
 ];
 
 async function main(): Promise<void> {

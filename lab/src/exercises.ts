@@ -1,0 +1,56 @@
+/**
+ * Every exercise module of the lab (lab/exercises/*.ts: `meta = { id, title }`, `run(wg, opts?, progress?)`)
+ * runnable from the page with the material's default settings: the measured claims first, then the
+ * whole JSON result. Modules are found at build time, so a new exercise appears here by itself.
+ */
+import * as webgrad from 'webgrad';
+import type { Wg, Claim } from '../exercises/common.js';
+import { h } from './ui.js';
+import { lab } from './hooks.js';
+
+interface ExerciseModule {
+  meta: { id: number; title: string };
+  run(wg: Wg, opts?: unknown, progress?: (done: number, total: number, label?: string) => void): Promise<unknown>;
+}
+
+const modules = import.meta.glob<ExerciseModule>('../exercises/*.ts');
+
+export async function mountExercises(root: HTMLElement): Promise<void> {
+  root.append(h('p', {}, "The lab's exercise modules, as `npm run demo` runs them for the report, with the course material's settings. Some take minutes on a software adapter."));
+  const loaded = (await Promise.all(Object.values(modules).map((load) => load())))
+    .filter((m): m is ExerciseModule => typeof m.run === 'function' && typeof m.meta?.id === 'number')
+    .sort((a, b) => a.meta.id - b.meta.id);
+  const list = h('div', {});
+  for (const m of loaded) {
+    const id = `ex-${m.meta.id}`;
+    const b = h('button', { id: `${id}-run` }, 'Run');
+    const status = h('span', { class: 'status' });
+    const out = h('div', {});
+    b.addEventListener('click', async () => {
+      b.disabled = true;
+      status.classList.remove('error');
+      const t0 = performance.now();
+      try {
+        const result = (await m.run(webgrad as unknown as Wg, undefined, (done, total, label) => {
+          status.textContent = ` ${done}/${total} ${label ?? ''}`;
+        })) as { claims?: Claim[] };
+        status.textContent = ` done in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
+        lab[id] = result;
+        out.replaceChildren(
+          ...(result.claims ?? []).map((c) =>
+            h('div', { class: 'claim' }, h('p', {}, h('b', {}, `${c.claim} — ${c.verdict}. `), `(${c.setting}) ${c.evidence}`), ...(c.lesson ? [h('p', {}, h('i', {}, 'Where the lesson holds: '), c.lesson)] : [])),
+          ),
+          h('details', {}, h('summary', {}, 'the whole result (JSON)'), h('pre', { class: 'wgsl' }, JSON.stringify(result, null, 1))),
+        );
+      } catch (e) {
+        status.textContent = ` failed: ${(e as Error).message}`;
+        status.classList.add('error');
+        console.warn(e);
+      } finally {
+        b.disabled = false;
+      }
+    });
+    list.append(h('div', { class: 'exercise' }, h('h3', {}, `Exercise ${m.meta.id}: ${m.meta.title} `), b, status, out));
+  }
+  root.append(list);
+}
