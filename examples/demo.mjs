@@ -1,7 +1,8 @@
 // npm run demo — what webgrad does, on whatever GPU it finds (or SwiftShader when there is none):
 //  1. the engine: a timed matmul and a softmax, checked against the CPU;
-//  2. the optimizer lab's worked numbers (LAB.md exercise 11), computed by the fused GPU optimizers;
-//  3. an MLP learning the real MNIST digits with Adam and a cosine schedule, LR finder first.
+//  2. the optimizer lab's report (scripts/report.mjs): LAB.md's 13 exercises run with webgrad's own
+//     optimizers and schedulers, written to out/report.html, out/report.json and out/*.png.
+//     Arguments pass through: npm run demo -- --full (the material's settings), -- --only 1,11.
 import * as wg from '../dist/index.js';
 
 const fmt = (x, d = 4) => Number(x).toFixed(d);
@@ -30,66 +31,6 @@ console.log(`webgrad on ${info.adapter}${info.software ? ' (software adapter: co
   for (const t of [a, b, c, logits]) t.dispose();
 }
 
-// ---- 2. worked numbers a learner can check by hand ----
-{
-  const trace = async (Opt, options, f, w0, steps) => {
-    const w = wg.tensor([w0], { requiresGrad: true });
-    const opt = new Opt([w], options);
-    const out = [];
-    for (let i = 0; i < steps; i++) {
-      opt.zeroGrad();
-      f(w).backward();
-      opt.step();
-      out.push(fmt(await w.item()));
-    }
-    return out.join(', ');
-  };
-  console.log('2. worked numbers (LAB exercise 11)');
-  console.log(`   GD on (w-3)^2 from 0, lr 0.1, 3 steps:        ${await trace(wg.optim.SGD, { lr: 0.1 }, (w) => w.sub(3).pow(2).sum(), 0, 3)}   (by hand: 0.6, 1.08, 1.464)`);
-  console.log(`   Adam on w^2 from 10, lr 0.1, 1 step:           ${await trace(wg.optim.Adam, { lr: 0.1 }, (w) => w.pow(2).sum(), 10, 1)}   (by hand: 9.9)`);
-  console.log(`   momentum 0.9 on w^2 from 10, lr 0.1, 2 steps:  ${await trace(wg.optim.SGD, { lr: 0.1, momentum: 0.9 }, (w) => w.pow(2).sum(), 10, 2)}   (by hand: 8, 4.6)`);
-  const sgdr = wg.optim.lrScheduler.previewSchedule((opt) => new wg.optim.lrScheduler.CosineAnnealingWarmRestarts(opt, { T0: 10, TMult: 2 }), { steps: 36, lr: 0.1 });
-  console.log(`   SGDR T0=10, TMult=2, lr 0.1 at t = 5, 15, 35:  ${[5, 15, 35].map((t) => fmt(sgdr[t][0])).join(', ')}   (by hand: 0.05, 0.0854, 0.0962)\n`);
-}
-
-// ---- 3. MNIST ----
-{
-  const { train, test } = await wg.nn.loadMnist();
-  const epochs = Number(process.env.DEMO_EPOCHS ?? 3);
-  console.log(`3. MNIST: ${train.n} training and ${test.n} held-out digits, MLP 784-128-10, batch 64, ${epochs} epochs`);
-  wg.manualSeed(0);
-  const model = new wg.nn.Sequential(new wg.nn.Linear(784, 128), new wg.nn.ReLU(), new wg.nn.Linear(128, 10));
-  const loader = new wg.nn.DataLoader(train, { batchSize: 64, shuffle: true, seed: 0, dropLast: true });
-  const lossFn = (m, [x, y]) => wg.nn.functional.crossEntropy(m.forward(x), y);
-
-  const finder = await wg.optim.lrFinder(model, lossFn, loader, { startLr: 1e-6, endLr: 1, numIter: 60, optimizer: new wg.optim.Adam(model.parameters(), { lr: 1e-3 }) });
-  const lr = finder.suggestion ?? 1e-3;
-  console.log(`   LR finder (Adam, lr 1e-6 -> 1 over ${finder.lrs.length} steps): steepest descent of the smoothed loss at lr = ${lr.toExponential(2)}; training with it`);
-
-  const opt = new wg.optim.Adam(model.parameters(), { lr });
-  const sched = new wg.optim.lrScheduler.CosineAnnealingLR(opt, { TMax: epochs * loader.length });
-  const xTest = wg.tensor(test.x, [test.n, 784]);
-  const yTest = test.y;
-  const accuracy = async () => {
-    const pred = await wg.noGrad(() => model.forward(xTest).argmax(1)).toArray();
-    let ok = 0;
-    for (let i = 0; i < test.n; i++) ok += pred[i] === yTest[i] ? 1 : 0;
-    return ok / test.n;
-  };
-  const t0 = performance.now();
-  for (let epoch = 1; epoch <= epochs; epoch++) {
-    let last = 0;
-    for (const [x, y] of loader) {
-      opt.zeroGrad();
-      const loss = wg.nn.functional.crossEntropy(model.forward(x), y);
-      loss.backward();
-      opt.step();
-      sched.step();
-      last = loss;
-    }
-    const lossValue = await last.item();
-    console.log(`   epoch ${epoch}: last batch loss ${fmt(lossValue)}, held-out accuracy ${fmt(100 * (await accuracy()), 2)}%, lr ${sched.getLastLr()[0].toExponential(2)}, ${fmt((performance.now() - t0) / 1000, 1)} s`);
-  }
-  const m = wg.memory();
-  console.log(`   memory: ${m.tensors} live tensors, ${(m.bytes / 1024).toFixed(0)} KiB live, ${(m.pooledBytes / 1024).toFixed(0)} KiB pooled; ${wg.stats().compiles} kernels compiled`);
-}
+// ---- 2. the optimizer lab report ----
+console.log('2. the optimizer lab (LAB.md exercises 1-13), MNIST training included (exercise 6)');
+await import('../scripts/report.mjs');

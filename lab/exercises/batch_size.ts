@@ -22,7 +22,8 @@ export interface Options {
   baseBatch: number;
   seed: number;
 }
-export const defaults: Options = { n: 10000, noise: 0.5, batchSizes: [1, 16, 64, 256, 1024, 'full'], lr: 0.05, epochs: 5, maxStepsBatch1: 3000, tol: 0.05, varianceBatches: 40, baseBatch: 16, seed: 0 };
+export const defaults: Options = { n: 10000, noise: 0.5, batchSizes: [1, 16, 64, 256, 1024, 'full'], lr: 0.05, epochs: 5, maxStepsBatch1: 10000, tol: 0.05, varianceBatches: 40, baseBatch: 16, seed: 0 };
+export const quick: Partial<Options> = { epochs: 3, maxStepsBatch1: 500 };
 export const TRUE_W = [1, -2, 0.5, 3, -1];
 
 /** The data set, made on the CPU from a seeded generator (Box-Muller). */
@@ -101,7 +102,7 @@ export async function run(wg: Wg, opts?: Partial<Options>, progress: Progress = 
   }
   // gradient variance of the minibatch gradient at w = 0, measured on the GPU, vs σ²/B (float64)
   const sigma2 = sampleGradVariance(x, y, [0, 0, 0, 0, 0]);
-  const variance = [];
+  const variance: { batchSize: number; measured: number | null; expected: number | null; batches: number }[] = [];
   for (const B of sizes) {
     const loader = new wg.nn.DataLoader(dataset, { batchSize: B, shuffle: true, seed: o.seed + 1 });
     const w = wg.zeros([5, 1], { requiresGrad: true });

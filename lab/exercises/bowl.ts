@@ -6,7 +6,6 @@
  * (Hessian eigenvalues found numerically from autograd gradients).
  */
 import { type Wg, type Tensor, type Progress, type Claim, noop, r, fmt, read, options } from './common.js';
-import { symmetricEigen } from '../../src/analysis/pca.js';
 
 export const meta = { id: 3, title: 'Ill-conditioned bowl: SGD vs Adam, per-coordinate steps' };
 
@@ -55,7 +54,7 @@ export async function hessianEigenvalues(wg: Wg, c: [number, number], at = [0.3,
     const [gp, gm] = [await grad(wg, plus, c), await grad(wg, minus, c)];
     for (let i = 0; i < 2; i++) H[i * 2 + j] = (gp[i] - gm[i]) / (2 * h);
   }
-  return symmetricEigen([H[0], (H[1] + H[2]) / 2, (H[1] + H[2]) / 2, H[3]], 2).values;
+  return wg.analysis.symmetricEigen([H[0], (H[1] + H[2]) / 2, (H[1] + H[2]) / 2, H[3]], 2).values;
 }
 
 interface Trace {

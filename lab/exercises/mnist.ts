@@ -65,7 +65,7 @@ export interface TrainOptions {
 export interface TrainResult {
   /** [step, loss] pairs (training batches). */
   losses: [number, number][];
-  /** Per epoch: held-out accuracy and loss, training accuracy and loss (on a training subset), seconds. */
+  /** Per epoch: held-out accuracy and loss, training accuracy and loss (on the first 1,000 training digits), seconds. */
   epochs: { epoch: number; valAccuracy: number; valLoss: number; trainAccuracy: number; trainLoss: number; seconds: number }[];
   seconds: number;
   stepsPerSecond: number;
@@ -77,7 +77,8 @@ export async function train(wg: Wg, model: Model, opt: any, data: Data, o: Train
   const every = o.every ?? 1;
   const losses: [number, number][] = [];
   const epochs: TrainResult['epochs'] = [];
-  const trainEval = { x: data.train.x.subarray(0, Math.min(data.train.n, 2000) * 784), y: data.train.y.subarray(0, Math.min(data.train.n, 2000)), n: Math.min(data.train.n, 2000), xShape: [Math.min(data.train.n, 2000), 784] as [number, number] };
+  const m = Math.min(data.train.n, 1000);
+  const trainEval = { x: data.train.x.subarray(0, m * 784), y: data.train.y.subarray(0, m), n: m, xShape: [m, 784] as [number, number] };
   const t0 = performance.now();
   let stepNo = 0;
   const total = o.epochs * loader.length;

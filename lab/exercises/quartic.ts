@@ -20,7 +20,7 @@ export interface Options {
   lessonLrs: number[];
   lessonBetas: number[];
 }
-export const defaults: Options = { start: -3, lr: 0.1, beta: 0.9, steps: 20, lessonStart: 6, lessonSteps: 200, lessonLrs: [0.002, 0.005, 0.01], lessonBetas: [0.9, 0.95, 0.99] };
+export const defaults: Options = { start: -3, lr: 0.1, beta: 0.9, steps: 20, lessonStart: 6, lessonSteps: 200, lessonLrs: [0.005, 0.01], lessonBetas: [0.95] };
 
 export const f = (x: number): number => 0.1 * x ** 4 - 3 * x ** 2 + x;
 export const df = (x: number): number => 0.4 * x ** 3 - 6 * x + 1;

@@ -19,7 +19,7 @@ export interface Options {
 export const defaults: Options = {
   steps: 5000,
   starts: [[-2, 2], [-1, 2]],
-  every: 10,
+  every: 25,
   configs: [
     { optimizer: 'SGD', lr: 1e-3 },
     { optimizer: 'Momentum', lr: 1e-3 },

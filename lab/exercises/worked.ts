@@ -11,6 +11,7 @@ import { type Wg, type Tensor, type Progress, noop, r, read } from './common.js'
 export const meta = { id: 11, title: 'Worked numbers to check by hand' };
 
 export type Options = Record<string, never>;
+export const defaults: Options = {};
 
 interface Step {
   t: number;

@@ -10,7 +10,7 @@
  * The weights are moved in place on the GPU (one fused dispatch per parameter per grid point) and
  * restored afterwards, also when the loss throws.
  */
-import { Tensor, randn, fmt } from '../tensor/index.js';
+import { Tensor, randn, zeros, fmt } from '../tensor/index.js';
 import { noGrad } from '../autograd/index.js';
 import { inplace } from '../nn/utils.js';
 import { copyTensor } from '../optim/optimizer.js';
@@ -28,7 +28,7 @@ export function filterNormalizedDirection(params: readonly Tensor[], o: Directio
     params.map((p, i) => {
       if (!(p instanceof Tensor)) throw new Error(`webgrad.analysis.filterNormalizedDirection: params[${i}] is not a Tensor`);
       if (p.ndim <= 1) {
-        if (ignoreBias) return p.mul(0);
+        if (ignoreBias) return zeros(p.shape);
         const d = randn(p.shape, { seed: seed * 1000 + i });
         return scaleRows(d, p, 1);
       }
