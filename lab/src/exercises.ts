@@ -1,25 +1,19 @@
 /**
- * Every exercise module of the lab (lab/exercises/*.ts: `meta = { id, title }`, `run(wg, opts?, progress?)`)
+ * Every exercise module of the lab (lab/exercises/index.ts: `meta = { id, title }`, `run(wg, opts?, progress?)`)
  * runnable from the page with the material's default settings: the measured claims first, then the
- * whole JSON result. Modules are found at build time, so a new exercise appears here by itself.
+ * whole JSON result. The list is the lab's own, so a new exercise appears here by itself.
  */
 import * as webgrad from 'webgrad';
 import type { Wg, Claim } from '../exercises/common.js';
-import { h } from './ui.js';
+import { h, toggle } from './ui.js';
 import { lab } from './hooks.js';
 
-interface ExerciseModule {
-  meta: { id: number; title: string };
-  run(wg: Wg, opts?: unknown, progress?: (done: number, total: number, label?: string) => void): Promise<unknown>;
-}
-
-const modules = import.meta.glob<ExerciseModule>('../exercises/*.ts');
-
 export async function mountExercises(root: HTMLElement): Promise<void> {
-  root.append(h('p', {}, "The lab's exercise modules, as `npm run demo` runs them for the report, with the course material's settings. Some take minutes on a software adapter."));
-  const loaded = (await Promise.all(Object.values(modules).map((load) => load())))
-    .filter((m): m is ExerciseModule => typeof m.run === 'function' && typeof m.meta?.id === 'number')
-    .sort((a, b) => a.meta.id - b.meta.id);
+  root.append(h('p', {}, "The lab's exercise modules, as `npm run demo` runs them for the report, with the course material's settings (or the smaller 'quick' settings where a module has them). Some take minutes on a software adapter."));
+  const quick = toggle('ex.quick', "quick settings (where a module has them)", true, () => {});
+  root.append(quick.el);
+  const { exercises } = await import('../exercises/index.js');
+  const loaded = [...exercises].sort((a, b) => a.meta.id - b.meta.id);
   const list = h('div', {});
   for (const m of loaded) {
     const id = `ex-${m.meta.id}`;
@@ -31,7 +25,7 @@ export async function mountExercises(root: HTMLElement): Promise<void> {
       status.classList.remove('error');
       const t0 = performance.now();
       try {
-        const result = (await m.run(webgrad as unknown as Wg, undefined, (done, total, label) => {
+        const result = (await m.run(webgrad as unknown as Wg, quick.value ? m.quick : undefined, (done: number, total: number, label?: string) => {
           status.textContent = ` ${done}/${total} ${label ?? ''}`;
         })) as { claims?: Claim[] };
         status.textContent = ` done in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
