@@ -105,6 +105,26 @@ export abstract class FusedOptimizer<O extends { lr: number }> extends Optimizer
     return 0;
   }
 
+  /**
+   * The WGSL that step() dispatches to update parameter `p` (default: the first parameter of the first
+   * group): the exact text handed to the GPU, for reading the rule beside its kernel. The text depends only
+   * on the rule, the layout (foreach: the group's arena) and whether p's size is a multiple of 4.
+   */
+  kernelSource(p?: Tensor): string {
+    const group = p ? this.groupOf(p) : this.paramGroups[0];
+    const param = p ?? group?.params[0];
+    if (!group || !param) fail(this.name, 'kernelSource: the optimizer has no parameters');
+    if (!this.fusedParam(param)) fail(this.name, `kernelSource: a parameter of shape ${fmt(param.shape)} is not updated by the fused kernel; pass one that is`);
+    return this.updateWgsl(group, param.size % 4 === 0);
+  }
+
+  private updateWgsl(group: ParamGroup<O>, vec4: boolean): string {
+    const rule = this.rule(group);
+    return this.foreach
+      ? optimizerWgsl({ rule, layout: 'arena', guard: this.skipNonFinite })
+      : optimizerWgsl({ rule, layout: 'tensor', vec4, guard: this.skipNonFinite });
+  }
+
   /** Steps skipped because a gradient was not finite (skipNonFinite); reads one GPU counter. */
   async skippedSteps(): Promise<number> {
     if (!this.guard) return 0;
@@ -184,7 +204,7 @@ export abstract class FusedOptimizer<O extends { lr: number }> extends Optimizer
       const buffers: Record<string, GPUBuffer> = { param: p.buffer('optimizer step'), grad: grad.buffer('optimizer step') };
       for (const slot of rule.state) buffers[`state_${slot}`] = (st[slot] as Tensor).buffer('optimizer step');
       work.updates.push({
-        wgsl: optimizerWgsl({ rule, layout: 'tensor', vec4, guard: this.skipNonFinite }),
+        wgsl: this.updateWgsl(group, vec4),
         buffers,
         uniforms: { n: p.size, ...this.scalars(group, st) },
         workgroups: [groupsFor(count), 1],
@@ -241,7 +261,7 @@ export abstract class FusedOptimizer<O extends { lr: number }> extends Optimizer
     const uniforms = { chunks: chunks.length };
     return {
       checks: this.skipNonFinite ? [{ wgsl: nonFiniteWgsl({ vec4: true, arena: { stride } }), buffers: { x: buffers.grad, seg }, uniforms, workgroups }] : [],
-      updates: [{ wgsl: optimizerWgsl({ rule, layout: 'arena', guard: this.skipNonFinite }), buffers, uniforms: { ...uniforms }, workgroups }],
+      updates: [{ wgsl: this.updateWgsl(group, true), buffers, uniforms: { ...uniforms }, workgroups }],
       after: () => {
         scalars.forEach((v, k) => v && arena.scatterParam(k));
         rt.release(seg);
