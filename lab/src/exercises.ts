@@ -13,7 +13,7 @@ export async function mountExercises(root: HTMLElement): Promise<void> {
   const quick = toggle('ex.quick', "quick settings (where a module has them)", true, () => {});
   root.append(quick.el);
   const { exercises } = await import('../exercises/index.js');
-  const loaded = [...exercises].sort((a, b) => a.meta.id - b.meta.id);
+  const loaded = [...exercises]; // in LAB.md order, then the named extras (custom-op)
   const list = h('div', {});
   for (const m of loaded) {
     const id = `ex-${m.meta.id}`;
