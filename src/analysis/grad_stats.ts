@@ -8,6 +8,7 @@ import { Tensor } from '../tensor/index.js';
 import { noGrad } from '../autograd/index.js';
 import { totalNorm } from '../nn/utils.js';
 
+/** Summary of the current gradients of a set of parameters (see gradientStats). */
 export interface GradientStats {
   norm: number;
   mean: number;

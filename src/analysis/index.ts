@@ -1,6 +1,7 @@
 /**
  * webgrad.analysis: tools the optimizer lab uses to look inside training, built from the library's own
  * ops: PCA of weight trajectories, loss landscapes along filter-normalised directions, gradient statistics.
+ * @module
  */
 export { pca, symmetricEigen, type PcaResult } from './pca.js';
 export { filterNormalizedDirection, lossLandscape, type DirectionOptions, type LandscapeOptions, type LandscapeResult } from './landscape.js';

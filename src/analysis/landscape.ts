@@ -15,6 +15,7 @@ import { noGrad } from '../autograd/index.js';
 import { inplace } from '../nn/utils.js';
 import { copyTensor } from '../optim/optimizer.js';
 
+/** Options of filterNormalizedDirection. */
 export interface DirectionOptions {
   seed?: number;
   /** Give 1-D parameters (biases) a zero direction, as Li et al. do (default true). */
@@ -50,12 +51,14 @@ function scaleRows(d: Tensor, p: Tensor, rows: number): Tensor {
   return out;
 }
 
+/** Options of lossLandscape. */
 export interface LandscapeOptions {
   /** Grid of α (and β) values; default 21 points on [−1, 1]. */
   alphas?: number[];
   betas?: number[];
 }
 
+/** The grid lossLandscape evaluated and the loss at each point. */
 export interface LandscapeResult {
   alphas: number[];
   /** 2-D only. */

@@ -9,7 +9,9 @@
  */
 import { setAnomalyMode, anomalyMode } from '../tensor/checks.js';
 
+/** Turn anomaly detection on or off: each op's output and each backward rule's gradients are checked for NaN/Inf on the GPU; the next readback names the first op that produced one. */
 export function detectAnomaly(on: boolean): void;
+/** Run fn with anomaly detection on, then restore the previous mode. */
 export function detectAnomaly<T>(fn: () => T): T;
 export function detectAnomaly<T>(arg: boolean | (() => T)): T | void {
   if (typeof arg === 'boolean') return void setAnomalyMode(arg);

@@ -29,6 +29,7 @@ function topoOrder(root: Tensor): Tensor[] {
   return order;
 }
 
+/** Walk the tape from `root` in reverse, accumulating gradients into the leaves' `.grad` (what `loss.backward()` calls). */
 export function backward(root: Tensor, grad: Tensor | null = null): void {
   if (spent.has(root)) {
     throw new Error('webgrad.backward: this graph was already walked and its intermediates released; recompute the forward pass to call backward() again');

@@ -16,6 +16,7 @@
  */
 import { Tensor, collect, setGradEnabled, isGradEnabled, record, fmt } from '../tensor/index.js';
 
+/** What forward and backward of a custom op share (torch.autograd.Function's ctx). */
 export interface CustomOpContext {
   /** Keep tensors (inputs, or values computed in forward) for backward. */
   save(...tensors: Tensor[]): void;
@@ -25,9 +26,13 @@ export interface CustomOpContext {
   readonly needsInputGrad: readonly boolean[];
 }
 
+/** A custom op: its name (for errors), forward written with webgrad ops, and backward returning one gradient (or null) per input. */
 export interface CustomOpDefinition<A extends unknown[] = Tensor[]> {
+  /** Names the op in errors and on the tape. */
   name: string;
+  /** Computes the output from the inputs (runs without recording; save what backward needs with ctx.save). */
   forward: (ctx: CustomOpContext, ...args: A) => Tensor;
+  /** Given the gradient of the output, returns one gradient per input (null where none is needed). */
   backward: (ctx: CustomOpContext, gradOutput: Tensor) => (Tensor | null)[] | Tensor | null;
 }
 
@@ -38,6 +43,7 @@ function reducible(g: readonly number[], x: readonly number[]): boolean {
   return x.every((d, i) => d === g[off + i] || d === 1);
 }
 
+/** Define a differentiable op with your own backward rule (like torch.autograd.Function); returns the op as a function. */
 export function customOp<A extends unknown[] = Tensor[]>(def: CustomOpDefinition<A>): (...args: A) => Tensor {
   const name = def?.name;
   if (typeof name !== 'string' || !name) throw new Error('webgrad.customOp: give the op a name: customOp({ name, forward, backward })');

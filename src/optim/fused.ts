@@ -120,7 +120,7 @@ export abstract class FusedOptimizer<O extends { lr: number }> extends Optimizer
 
   private updateWgsl(group: ParamGroup<O>, vec4: boolean): string {
     const rule = this.rule(group);
-    return this.foreach
+    return this.usesForeach(group)
       ? optimizerWgsl({ rule, layout: 'arena', guard: this.skipNonFinite })
       : optimizerWgsl({ rule, layout: 'tensor', vec4, guard: this.skipNonFinite });
   }

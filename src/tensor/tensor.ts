@@ -279,6 +279,8 @@ export class Tensor {
   logSoftmax(dim: number): Tensor { return ops.logSoftmax(this, dim); }
   /** A copy with its own storage, recorded for autograd (torch.clone). */
   clone(): Tensor { return ops.clone(this); }
+  /** This tensor as float32 (torch's `.float()`). */
   float(): Tensor { return ops.float(this); }
+  /** An int32 copy, truncating toward zero as torch's `.int()`. */
   int(): Tensor { return ops.int(this); }
 }
