@@ -59,7 +59,7 @@ export function makeOptimizer(wg: Wg, name: string, params: Tensor[], lr: number
     case 'Adam': return new wg.optim.Adam(params, { lr });
     case 'AdamW': return new wg.optim.AdamW(params, { lr });
     case 'Lion': return new wg.optim.Lion(params, { lr });
-    default: throw new Error(`lab exercise 1: unknown optimizer '${name}' (SGD, Momentum, Nesterov, RMSprop, Adam, AdamW, Lion)`);
+    default: throw new Error(`lab: unknown optimizer '${name}' (SGD, Momentum, Nesterov, RMSprop, Adam, AdamW, Lion)`);
   }
 }
 

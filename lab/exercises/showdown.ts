@@ -6,6 +6,7 @@
  */
 import { type Wg, type Progress, noop, r, options } from './common.js';
 import { mnist, mlp, train } from './mnist.js';
+import { makeOptimizer } from './race.js';
 
 export const meta = { id: 6, title: 'MNIST showdown' };
 
@@ -26,19 +27,6 @@ export const defaults: Options = {
 };
 export const quick: Partial<Options> = { trainCount: 2000, testCount: 1000, epochs: 2 };
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function makeOpt(wg: Wg, name: string, params: any, lr: number) {
-  switch (name) {
-    case 'SGD': return new wg.optim.SGD(params, { lr });
-    case 'Momentum': return new wg.optim.SGD(params, { lr, momentum: 0.9 });
-    case 'Nesterov': return new wg.optim.SGD(params, { lr, momentum: 0.9, nesterov: true });
-    case 'RMSprop': return new wg.optim.RMSprop(params, { lr });
-    case 'Adam': return new wg.optim.Adam(params, { lr });
-    case 'AdamW': return new wg.optim.AdamW(params, { lr });
-    case 'Lion': return new wg.optim.Lion(params, { lr });
-    default: throw new Error(`lab exercise 6: unknown optimizer '${name}'`);
-  }
-}
 
 export async function run(wg: Wg, opts?: Partial<Options>, progress: Progress = noop) {
   const o = options(defaults, opts);
@@ -46,7 +34,7 @@ export async function run(wg: Wg, opts?: Partial<Options>, progress: Progress = 
   const runs = [];
   for (const { name, lr } of o.optimizers) {
     const model = mlp(wg, o.hidden, 0);
-    const opt = makeOpt(wg, name, model.parameters(), lr);
+    const opt = makeOptimizer(wg, name, model.parameters(), lr);
     const res = await train(wg, model, opt, data, { epochs: o.epochs, batchSize: o.batchSize, progress, label: name, every: 5 });
     const last = res.epochs[res.epochs.length - 1];
     runs.push({ optimizer: name, lr, finalValAccuracy: r(last.valAccuracy), finalTrainAccuracy: r(last.trainAccuracy), gap: r(last.trainAccuracy - last.valAccuracy), finalValLoss: r(last.valLoss), seconds: r(res.seconds, 3), stepsPerSecond: r(res.stepsPerSecond, 4), losses: res.losses.map(([s, l]) => [s, r(l, 4)]), epochs: res.epochs.map((e) => ({ ...e, seconds: r(e.seconds, 3) })) });
@@ -66,7 +54,7 @@ export async function run(wg: Wg, opts?: Partial<Options>, progress: Progress = 
   const schedules = [];
   for (const kind of ['cosine', 'step'] as const) {
     const model = mlp(wg, o.hidden, 0);
-    const opt = makeOpt(wg, best.optimizer, model.parameters(), best.lr);
+    const opt = makeOptimizer(wg, best.optimizer, model.parameters(), best.lr);
     const total = o.epochs * loader.length;
     const S = wg.optim.lrScheduler;
     const sched = kind === 'cosine' ? new S.CosineAnnealingLR(opt, { TMax: total }) : new S.StepLR(opt, { stepSize: Math.max(1, Math.floor(total / 3)), gamma: 0.1 });

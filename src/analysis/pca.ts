@@ -9,6 +9,7 @@
 import { Tensor, mm, fmt, fromData } from '../tensor/index.js';
 import { noGrad } from '../autograd/index.js';
 
+/** What pca returns: the points projected on the first k principal components, the explained-variance ratios and all eigenvalues. */
 export interface PcaResult {
   /** n × k coordinates of the rows on the first k components. */
   scores: number[][];
