@@ -9,5 +9,9 @@
 declare global {
   interface GPUDevice {}
   interface GPUBuffer {}
+  // named by wg.profile's dispatch records (src/gpu/profile.ts)
+  interface GPUComputePipeline {}
+  interface GPUBindGroupEntry {}
+  interface GPUComputePassDescriptor {}
 }
 export {};
