@@ -66,6 +66,10 @@ export function collect<T>(fn: () => T): { result: T; created: Tensor[] } {
     scopes.pop();
   }
 }
+/** Count t as created in the enclosing collect() scope (an op's output, made inside the op's own scope). */
+export function adopt(t: Tensor): void {
+  scopes[scopes.length - 1]?.push(t);
+}
 /** Installed by the package entry point: the autograd walk that Tensor.backward() runs. */
 export function setBackwardHook(fn: typeof backwardHook): void {
   backwardHook = fn;

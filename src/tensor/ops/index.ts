@@ -5,3 +5,4 @@ export * from './reduce.js';
 export * from './softmax.js';
 export * from './cross_entropy.js';
 export { record } from './record.js';
+export { defineOp, launch, workgroups, type OpContext, type OpDecl, type Launch, type Work } from './op.js';
