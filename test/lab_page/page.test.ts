@@ -190,6 +190,12 @@ describe('the lab page in headless Chromium', () => {
     const kernel = await page.$eval('#kernel-source', (el) => el.textContent ?? '');
     expect(kernel).toMatch(/@compute/);
     expect(kernel).toBe(state.kernel!.source);
+    // the custom-op exercise: gradcheck (webgrad/testing's browser build) judges the page's own op
+    await page.click('#ex-custom-op-run');
+    await page.waitForFunction(() => !!(window as unknown as { __lab: Record<string, unknown> }).__lab['ex-custom-op'], { timeout: 60_000, polling: 200 });
+    const custom = (await page.evaluate(() => (window as unknown as { __lab: Record<string, unknown> }).__lab['ex-custom-op'])) as Record<string, { ok: boolean }>;
+    expect(custom.correct.ok).toBe(true);
+    expect(custom.wrong.ok).toBe(false);
     // worked numbers: three GD steps on (w - 3)^2 from 0 with lr 0.1 are 0.6, 1.08, 1.464 by hand
     for (let i = 0; i < 3; i++) await page.click('#worked-next');
     await page.waitForFunction(() => ((window as unknown as { __lab: LabState }).__lab.worked?.rows.length ?? 0) === 3, { timeout: 30_000 });
