@@ -4,9 +4,8 @@
  *
  *   global norm ‖g‖₂ = √(Σ_layers ‖g_l‖₂²)     mean, std (population), max |g|, fraction of non-finite values
  */
-import { Tensor } from '../tensor/index.js';
+import { Tensor, totalNorm } from '../tensor/index.js';
 import { noGrad } from '../autograd/index.js';
-import { totalNorm } from '../nn/utils.js';
 
 /** Summary of the current gradients of a set of parameters (see gradientStats). */
 export interface GradientStats {

@@ -10,9 +10,8 @@
  * The weights are moved in place on the GPU (one fused dispatch per parameter per grid point) and
  * restored afterwards, also when the loss throws.
  */
-import { Tensor, randn, zeros, fmt } from '../tensor/index.js';
+import { Tensor, randn, zeros, fmt, inplace } from '../tensor/index.js';
 import { noGrad } from '../autograd/index.js';
-import { inplace } from '../nn/utils.js';
 import { copyTensor } from '../optim/optimizer.js';
 
 /** Options of filterNormalizedDirection. */

@@ -2,10 +2,11 @@
  * The tape walk (reverse-mode autodiff). Each op leaves a TapeNode { inputs, backward } on its output;
  * backward() orders the graph topologically, walks it in reverse, reduces each gradient to its input's
  * shape (broadcasting is undone here, once, not in every rule), accumulates gradients of tensors used
- * more than once, and frees what it no longer needs: each rule's temporaries as it goes, and the
- * graph's intermediates at the end, so a training loop's memory stays flat.
+ * more than once, and frees what it no longer needs: gradients as they are used (each rule's own
+ * temporaries are freed by the op table), and the graph's intermediates at the end, so a training
+ * loop's memory stays flat.
  */
-import { Tensor, collect, setGradEnabled, sumTo, ones, sameShape, fmt } from '../tensor/index.js';
+import { Tensor, setGradEnabled, sumTo, ones, sameShape, fmt } from '../tensor/index.js';
 
 const spent = new WeakSet<Tensor>();
 
@@ -44,65 +45,54 @@ export function backward(root: Tensor, grad: Tensor | null = null): void {
     throw new Error(`webgrad.backward: the upstream gradient has shape ${fmt(grad.shape)} but the output has shape ${fmt(root.shape)}`);
   }
   const order = topoOrder(root);
-  const inGraph = new Set<Tensor>(order);
-  const protectedTensors = new Set<Tensor>(order);
+  // Ownership: the walk holds gradients only (each rule's temporaries are freed by the op table when it
+  // returns). A gradient is freed once no entry of `grads` holds it, unless it is pinned: a tensor of the
+  // graph (released below), the caller's upstream gradient, or a leaf's .grad (the user's).
+  const pinned = new Set<Tensor>(order);
+  if (grad) pinned.add(grad);
   const grads = new Map<Tensor, Tensor>();
+  const free = (ts: Iterable<Tensor | null | undefined>) => {
+    const held = new Set(grads.values());
+    for (const t of ts) if (t && !pinned.has(t) && !held.has(t)) t.dispose();
+  };
   const prev = setGradEnabled(false);
   try {
     grads.set(root, grad ?? ones(root.shape));
-    if (grad) protectedTensors.add(grad);
-    const held = (t: Tensor) => protectedTensors.has(t) || [...grads.values()].includes(t);
-    const drop = (t: Tensor | null | undefined) => {
-      if (t && !held(t)) t.dispose();
-    };
-    const accumulate = (t: Tensor, g: Tensor) => {
-      const old = grads.get(t);
-      if (!old) return void grads.set(t, g);
-      grads.set(t, old.add(g));
-      drop(old);
-      drop(g);
-    };
     for (let k = order.length - 1; k >= 0; k--) {
       const t = order[k];
       const g = grads.get(t);
       if (!g) continue;
       grads.delete(t);
       if (!t.node) {
-        // a leaf: accumulate into .grad (which the user and the optimizer own)
-        const own = protectedTensors.has(g) ? g.clone() : g;
-        if (t.grad) {
-          const old = t.grad;
-          t.grad = old.add(own);
+        // a leaf: accumulate into .grad
+        const old = t.grad;
+        t.grad = old ? old.add(g) : pinned.has(g) ? g.clone() : g;
+        if (old) {
           old.dispose();
-          own.dispose();
-        } else {
-          t.grad = own;
+          free([g]);
         }
-        protectedTensors.add(t.grad);
+        pinned.add(t.grad);
         continue;
       }
-      const node = t.node;
-      const needs = node.inputs.map((input) => input instanceof Tensor && input.requiresGrad);
-      const { result, created } = collect(() => node.backward(g, needs));
-      const keep = new Set(result.filter((r): r is Tensor => r instanceof Tensor));
-      node.inputs.forEach((input, i) => {
+      const { inputs, backward: rule } = t.node;
+      const needs = inputs.map((x) => x instanceof Tensor && x.requiresGrad);
+      const result = rule(g, needs);
+      const done: (Tensor | null | undefined)[] = [g, ...result];
+      inputs.forEach((x, i) => {
         const gi = result[i];
-        if (!(input instanceof Tensor) || !input.requiresGrad || !gi) return;
-        let reduced = gi;
-        if (!sameShape(gi.shape, input.shape)) {
-          reduced = sumTo(gi, input.shape);
-          if (reduced !== gi) keep.delete(gi);
-        }
-        accumulate(input, reduced);
+        if (!needs[i] || !gi) return;
+        const input = x as Tensor;
+        const reduced = sameShape(gi.shape, input.shape) ? gi : sumTo(gi, input.shape); // broadcasting undone once, here
+        const old = grads.get(input);
+        grads.set(input, old ? old.add(reduced) : reduced);
+        done.push(old, reduced);
       });
-      for (const c of created) if (!keep.has(c)) drop(c);
-      for (const r of keep) if (![...grads.values()].includes(r)) drop(r);
-      drop(g);
+      free(done);
     }
   } finally {
     setGradEnabled(prev);
   }
-  for (const t of inGraph) {
+  for (const t of order) {
     if (t === root || !t.node) continue;
     if (t.kept) t.node = null;
     else t.release('backward()');

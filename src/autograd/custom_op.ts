@@ -7,14 +7,14 @@
  *     backward: (ctx, g) => { const [x] = ctx.saved; return [g.mul(x.sigmoid())]; },
  *   });
  *
- * forward runs with recording off, so the op is ONE node on the tape whatever it computes inside
- * (webgrad ops, or a user's WGSL expression through wg.fused). The tensors it creates are freed when
- * it returns, except the output and what it saved with ctx.save(); those saved temporaries are freed
- * after backward has used them. backward receives dL/d(output) and returns one gradient per argument
+ * It is an op of the op table (defineOp): forward runs with recording off, so the op is ONE node on
+ * the tape whatever it computes inside (webgrad ops, or a user's WGSL expression through wg.fused). The
+ * tensors it creates are freed when it returns, except the output and what it saved with ctx.save();
+ * those saved temporaries are freed after backward has used them. backward receives dL/d(output) and returns one gradient per argument
  * of forward (null for a number, or for an input that needs none); the tape reduces a broadcast
  * gradient to its input's shape, as for built-in ops.
  */
-import { Tensor, collect, setGradEnabled, isGradEnabled, record, fmt } from '../tensor/index.js';
+import { Tensor, collect, adopt, defineOp, fmt, type OpContext } from '../tensor/index.js';
 
 /** What forward and backward of a custom op share (torch.autograd.Function's ctx). */
 export interface CustomOpContext {
@@ -51,54 +51,30 @@ export function customOp<A extends unknown[] = Tensor[]>(def: CustomOpDefinition
     throw new Error(`webgrad.customOp(${name}): forward and backward must both be functions (ctx, ...) => ...`);
   }
   const op = `customOp(${name})`;
+  // the user's ctx over the runner's: save() checks its arguments; needsInputGrad counts every argument
+  const userCtx = (ctx: OpContext, args: unknown[]): CustomOpContext => ({
+    save: (...ts) => {
+      ts.forEach((t, i) => {
+        if (!(t instanceof Tensor)) throw new Error(`webgrad.${op}: ctx.save() takes tensors; argument ${i} is ${typeof t}`);
+      });
+      ctx.save(...ts);
+    },
+    saved: ctx.saved,
+    needsInputGrad: args.map((a) => a instanceof Tensor && a.requiresGrad),
+  });
 
-  return (...args: A): Tensor => {
-    const saved: Tensor[] = [];
-    const ctx: CustomOpContext = {
-      save: (...ts) => {
-        ts.forEach((t, i) => {
-          if (!(t instanceof Tensor)) throw new Error(`webgrad.${op}: ctx.save() takes tensors; argument ${i} is ${typeof t}`);
-        });
-        saved.push(...ts);
-      },
-      saved,
-      needsInputGrad: args.map((a) => a instanceof Tensor && a.requiresGrad),
-    };
-    args.forEach((a) => a instanceof Tensor && a.buffer(op)); // a disposed input fails here, naming the op
-
-    const prev = setGradEnabled(false);
-    let out: Tensor;
-    let created: Tensor[];
-    try {
-      let result: Tensor;
-      ({ result, created } = collect(() => def.forward(ctx, ...args)));
+  return defineOp<A>({
+    name: op,
+    forward: (ctx, ...args) => {
+      const { result, created } = collect(() => def.forward(userCtx(ctx, args), ...args));
+      created.forEach(adopt); // the runner frees them (all but the output and what was saved)
       if (!(result instanceof Tensor)) throw new Error(`webgrad.${op}: forward must return a Tensor (it returned ${typeof result})`);
-      // The output is a new tensor made here, in the caller's scope: a view of what forward made (no
-      // copy), or a copy of a tensor it did not make (an input, which must not get a tape record).
-      out = created.includes(result) ? result.view(result.shape) : result.clone();
-    } finally {
-      setGradEnabled(prev);
-    }
-    // Forward's own tensors are freed now, except what it saved (freed after backward).
-    const ownSaved = new Set(saved.filter((t) => created.includes(t)));
-    for (const t of created) if (!ownSaved.has(t) && !t.disposed) t.dispose();
-
-    const inputs = args.map((a) => (a instanceof Tensor || typeof a === 'number' ? a : 0));
-    const recorded = isGradEnabled() && ctx.needsInputGrad.some(Boolean);
-    if (!recorded) {
-      for (const t of ownSaved) t.dispose();
-      return out;
-    }
-    return record(out, op, inputs, (gradOut) => {
-      let grads: unknown;
-      try {
-        for (const t of saved) t.buffer(`${op} backward (a tensor saved with ctx.save)`);
-        grads = def.backward(ctx, gradOut);
-      } finally {
-        // Saved temporaries are freed once backward has used them (unless returned as a gradient).
-        const returned = new Set(Array.isArray(grads) ? grads : [grads]);
-        for (const t of ownSaved) if (!t.disposed && !returned.has(t)) t.dispose();
-      }
+      // a tensor forward did not make (an input) is copied: the output gets the tape record, not the input
+      return created.includes(result) ? result : result.clone();
+    },
+    backward: (ctx, gradOut, ...args) => {
+      for (const t of ctx.saved) t.buffer(`${op} backward (a tensor saved with ctx.save)`);
+      let grads: unknown = def.backward(userCtx(ctx, args), gradOut);
       if (grads instanceof Tensor || grads === null) grads = [grads];
       if (!Array.isArray(grads) || grads.length !== args.length) {
         throw new Error(
@@ -106,7 +82,7 @@ export function customOp<A extends unknown[] = Tensor[]>(def: CustomOpDefinition
             `but forward takes ${args.length} argument(s): return an array with one gradient (or null) per argument`,
         );
       }
-      return grads.map((g, i) => {
+      const checked = grads.map((g, i) => {
         const a = args[i];
         if (g === null || g === undefined) return null;
         if (!(g instanceof Tensor)) throw new Error(`webgrad.${op}: backward's gradient ${i} is ${typeof g}, not a Tensor or null`);
@@ -120,6 +96,8 @@ export function customOp<A extends unknown[] = Tensor[]>(def: CustomOpDefinition
         }
         return g;
       });
-    });
-  };
+      // one per tensor input, as the runner counts them (tensors inside an array argument get none)
+      return args.flatMap((a, i) => (a instanceof Tensor ? [checked[i]] : Array.isArray(a) ? a.filter((t) => t instanceof Tensor).map(() => null) : []));
+    },
+  });
 }

@@ -17,8 +17,7 @@
  * Padding lanes hold zeros in every arena: zero gradients keep zero state and zero updates for every
  * rule here, so they never produce NaN and are never copied out.
  */
-import { Tensor, runtime, fmt } from '../tensor/index.js';
-import { fillTensor } from '../nn/utils.js';
+import { Tensor, runtime, fmt, fillTensor } from '../tensor/index.js';
 
 export class Arena {
   readonly params: readonly Tensor[];

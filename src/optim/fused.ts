@@ -26,11 +26,9 @@
  *    would need a readback to know). For Adam that shifts the bias correction by one step per skip,
  *    which matters only in the first ~1/(1−beta2) steps.
  */
-import { Tensor, runtime, fmt } from '../tensor/index.js';
+import { Tensor, runtime, fmt, fillTensor, launch, type Work as Amount } from '../tensor/index.js';
 import { maxGroups } from '../tensor/context.js';
 import { optimizerWgsl, nonFiniteWgsl, segmentStride, OPTIM_WG, type UpdateRule } from '../shaders/optim.js';
-import { grid } from '../shaders/kernel.js';
-import { fillTensor } from '../nn/utils.js';
 import { Optimizer, copyTensor, jsonCopy, type ParamGroup, type ParamState, type Params } from './optimizer.js';
 import { Arena } from './arena.js';
 import { checkBoolean, fail } from './validate.js';
@@ -47,7 +45,7 @@ interface Dispatch {
   wgsl: string;
   buffers: Record<string, GPUBuffer>;
   uniforms: Record<string, number>;
-  workgroups: [number, number];
+  work: Amount;
 }
 
 /** One group's share of a step: checks to run if guarded, updates, and what to do after. */
@@ -71,8 +69,6 @@ export function preferForeach(sizes: readonly number[], software: boolean): bool
   const elements = sizes.reduce((s, n) => s + n, 0);
   return (sizes.length - 1) * dispatchMs > (24 * elements) / bytesPerMs;
 }
-
-const groupsFor = (count: number) => Math.max(1, Math.min(Math.ceil(count / OPTIM_WG), maxGroups()));
 
 /** Base of the first-order optimizers: an update rule turned into one fused GPU kernel per parameter (or per group with `foreach`). */
 export abstract class FusedOptimizer<O extends { lr: number }> extends Optimizer<O> {
@@ -148,7 +144,7 @@ export abstract class FusedOptimizer<O extends { lr: number }> extends Optimizer
       this.guard ??= zeroed([2], 'int32');
       this.zero ??= zeroed([1], 'int32');
       rt.copy(this.zero.buffer('step'), this.guard.buffer('step'), 4);
-      for (const w of work) for (const d of w.checks) rt.dispatch({ ...d, buffers: { ...d.buffers, guard: this.guard.buffer('step') }, label: `${this.name} non-finite check` });
+      for (const w of work) for (const d of w.checks) launch({ ...d, buffers: { ...d.buffers, guard: this.guard.buffer('step') }, label: `${this.name} non-finite check` });
     }
     let first = true;
     for (const w of work) {
@@ -158,7 +154,7 @@ export abstract class FusedOptimizer<O extends { lr: number }> extends Optimizer
           d.uniforms.countSkip = first ? 1 : 0;
         }
         first = false;
-        rt.dispatch({ ...d, label: `${this.name} ${d.buffers.seg ? 'foreach' : 'update'}` });
+        launch({ ...d, label: `${this.name} ${d.buffers.seg ? 'foreach' : 'update'}` });
       }
     }
     for (const w of work) w.after();
@@ -207,10 +203,10 @@ export abstract class FusedOptimizer<O extends { lr: number }> extends Optimizer
         wgsl: this.updateWgsl(group, vec4),
         buffers,
         uniforms: { n: p.size, ...this.scalars(group, st) },
-        workgroups: [groupsFor(count), 1],
+        work: { gridStride: count, size: OPTIM_WG },
       });
       if (this.skipNonFinite) {
-        work.checks.push({ wgsl: nonFiniteWgsl({ vec4 }), buffers: { x: grad.buffer('optimizer step') }, uniforms: { n: p.size }, workgroups: [groupsFor(count), 1] });
+        work.checks.push({ wgsl: nonFiniteWgsl({ vec4 }), buffers: { x: grad.buffer('optimizer step') }, uniforms: { n: p.size }, work: { gridStride: count, size: OPTIM_WG } });
       }
     }
     return work;
@@ -257,11 +253,11 @@ export abstract class FusedOptimizer<O extends { lr: number }> extends Optimizer
     rt.write(seg, rows);
     const buffers: Record<string, GPUBuffer> = { param: arena.param.buffer('optimizer step'), grad: arena.grad.buffer('optimizer step'), seg };
     for (const slot of rule.state) buffers[`state_${slot}`] = arena.slot(slot, this.initial(group, slot)).buffer('optimizer step');
-    const workgroups = grid(chunks.length);
+    const work: Amount = { groups: chunks.length };
     const uniforms = { chunks: chunks.length };
     return {
-      checks: this.skipNonFinite ? [{ wgsl: nonFiniteWgsl({ vec4: true, arena: { stride } }), buffers: { x: buffers.grad, seg }, uniforms, workgroups }] : [],
-      updates: [{ wgsl: this.updateWgsl(group, true), buffers, uniforms: { ...uniforms }, workgroups }],
+      checks: this.skipNonFinite ? [{ wgsl: nonFiniteWgsl({ vec4: true, arena: { stride } }), buffers: { x: buffers.grad, seg }, uniforms, work }] : [],
+      updates: [{ wgsl: this.updateWgsl(group, true), buffers, uniforms: { ...uniforms }, work }],
       after: () => {
         scalars.forEach((v, k) => v && arena.scatterParam(k));
         rt.release(seg);

@@ -27,9 +27,8 @@
  * hDiag, prevFlatGrad, prevLoss.
  * https://doi.org/10.1007/BF01589116   https://pytorch.org/docs/1.13/generated/torch.optim.LBFGS.html
  */
-import { Tensor, runtime, fused } from '../tensor/index.js';
+import { Tensor, runtime, fused, inplace } from '../tensor/index.js';
 import { noGrad } from '../autograd/index.js';
-import { inplace } from '../nn/utils.js';
 import { Optimizer, lossValue, copyInto, type Closure, type ParamGroup, type Params, type StateValue } from './optimizer.js';
 import { strongWolfe } from './line_search.js';
 import { checkInteger, checkNonNegative, checkPositive, fail } from './validate.js';

@@ -26,10 +26,9 @@
  * step, m, v (others). No foreach or skipNonFinite mode.
  * https://kellerjordan.github.io/posts/muon/
  */
-import { Tensor, mm, fused } from '../tensor/index.js';
+import { Tensor, mm, fused, inplace, fillTensor } from '../tensor/index.js';
 import { noGrad } from '../autograd/index.js';
 import type { UpdateRule } from '../shaders/optim.js';
-import { inplace, fillTensor } from '../nn/utils.js';
 import type { ParamGroup, ParamState, Params } from './optimizer.js';
 import { FusedOptimizer, type FusedConfig } from './fused.js';
 import { adamRule, adamScalars } from './adam.js';

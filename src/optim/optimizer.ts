@@ -20,8 +20,7 @@
  *
  * https://pytorch.org/docs/1.13/optim.html
  */
-import { Tensor, runtime, fmt } from '../tensor/index.js';
-import { fillTensor } from '../nn/utils.js';
+import { Tensor, runtime, fmt, fillTensor } from '../tensor/index.js';
 import { checkGroupKeys, checkKnownOptions, checkNonNegative, checkParamsArgument, fail } from './validate.js';
 
 /** A closure re-evaluates the model: zeroGrad, forward, backward, and returns the loss. A Tensor

@@ -22,8 +22,7 @@
  * Defaults: rho 0.05, adaptive false (ASAM typically uses rho 2.0).
  * https://arxiv.org/abs/2010.01412   https://arxiv.org/abs/2102.11600
  */
-import { Tensor } from '../tensor/index.js';
-import { inplace, totalNorm } from '../nn/utils.js';
+import { Tensor, inplace, totalNorm } from '../tensor/index.js';
 import { Optimizer, copyTensor, copyInto, lossValue, type Closure, type OptimizerStateDict, type ParamGroup, type ParamGroupInput, type Params } from './optimizer.js';
 import { checkBoolean, checkNonNegative, checkParamsArgument, fail } from './validate.js';
 

@@ -97,7 +97,3 @@ export function elementwiseUniforms(
   return u;
 }
 
-/** Workgroup count for a grid-stride elementwise dispatch over `n` items. */
-export function elementwiseGroups(n: number, maxGroups: number): number {
-  return Math.max(1, Math.min(Math.ceil(n / ELEMENTWISE_WG), maxGroups));
-}

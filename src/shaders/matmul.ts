@@ -146,12 +146,12 @@ var<workgroup> Bs: array<f32, ${TK * tileN}>;`,
   });
 }
 
-/** Workgroup counts for C of shape [batch, M, N]. */
-export function matmulGroups(s: MatmulSpec, M: number, N: number, batch: number): [number, number, number] {
+/** The tile of C one workgroup computes: [columns, rows]. */
+export function matmulTile(s: MatmulSpec): [number, number] {
   const [wx, wy] = MATMUL_WG[s.variant];
   const block = s.block ?? BIG_BLOCK;
   const per = s.variant === 'naive' ? [1, 1] : s.variant === 'blocked' && s.vec4 ? [block[1], block[0]] : [TN, TM];
-  return [Math.ceil(N / (wx * per[0])), Math.ceil(M / (wy * per[1])), batch];
+  return [wx * per[0], wy * per[1]];
 }
 
 /**

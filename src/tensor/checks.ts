@@ -6,7 +6,8 @@
  * first check that failed. While no check is pending, readbacks are exactly as before.
  */
 import type { Tensor } from './tensor.js';
-import { runtime, maxGroups } from './context.js';
+import { runtime } from './context.js';
+import { launch } from './ops/op.js';
 import { fmt } from './shape.js';
 import { FLAG_WORDS, KIND_NAN, nonFiniteWgsl, NONFINITE_WG } from '../shaders/flag.js';
 import type { Runtime } from '../gpu/runtime.js';
@@ -112,10 +113,5 @@ export function checkFinite(t: Tensor, what: string): void {
       `(first found at flat index ${index} of its output of shape ${shape}). It is the first op to do so since the last readback; ` +
       'check its inputs (log/div/pow of zero or negative values, overflowing exp) or lower the learning rate.',
   );
-  runtime().dispatch({
-    wgsl: nonFiniteWgsl(),
-    buffers: { x: t.buffer(what), flag },
-    uniforms: { n: t.size, id },
-    workgroups: [Math.max(1, Math.min(Math.ceil(t.size / NONFINITE_WG), maxGroups()))],
-  });
+  launch({ wgsl: nonFiniteWgsl(), buffers: { x: t, flag }, uniforms: { n: t.size, id }, work: { gridStride: t.size, size: NONFINITE_WG }, label: what });
 }

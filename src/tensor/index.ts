@@ -5,3 +5,5 @@ export * from './shape.js';
 export * from './ops/index.js';
 export { setRuntime, runtime, hasRuntime, setMatmulVariant, matmulVariant } from './context.js';
 export { save, load } from './checkpoint.js';
+export { inplace, fillTensor, totalNorm, type InplaceArgs } from './inplace.js';
+export { adopt } from './tensor.js';

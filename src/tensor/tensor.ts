@@ -6,6 +6,7 @@ import { runtime } from './context.js';
 import { numel, fmt, type Shape } from './shape.js';
 import { checkShapeFits } from './limits.js';
 import { readChecked } from './checks.js';
+import { formatTensor } from './print.js';
 import * as ops from './ops/index.js';
 import type { GeluOptions, Scalar } from './ops/index.js';
 
@@ -206,9 +207,15 @@ export class Tensor {
     backwardHook(this, grad);
   }
 
-  /** A short description: shape, dtype and whether it requires grad (no GPU read). */
+  /** Shape, dtype and whether it requires grad, and how to see the values (no GPU read: they live on the GPU). */
   toString(): string {
-    return `Tensor(shape=${fmt(this.shape)}, dtype=${this.dtype}${this.requiresGrad ? ', requiresGrad' : ''})`;
+    return `Tensor(shape=${fmt(this.shape)}, dtype=${this.dtype}${this.requiresGrad ? ', requiresGrad' : ''}; values on the GPU: see them with \`await x.print()\`)`;
+  }
+  /** Print the values as torch does (`tensor([[1.0000, 2.0000], ...])`, with dtype and grad suffixes) and return the text; waits for the GPU. */
+  async print(): Promise<string> {
+    const text = formatTensor(await this.toArray(), this.shape, this.dtype, { requiresGrad: this.requiresGrad, op: this.node?.op ?? null });
+    console.log(text);
+    return text;
   }
 
   // ---- op methods (declared in ./ops) ----

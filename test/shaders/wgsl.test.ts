@@ -4,10 +4,10 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
 import * as wg from '../../src/index.js';
-import { runtime } from '../../src/tensor/index.js';
+import { runtime, workgroups } from '../../src/tensor/index.js';
 import { kernel, grid, vec8, at8 } from '../../src/shaders/kernel.js';
 import { elementwiseWgsl } from '../../src/shaders/elementwise.js';
-import { matmulWgsl, matmulGroups, MATMUL_WG, BIG_BLOCK, SMALL_BLOCK, type MatmulVariant, type MatmulSpec } from '../../src/shaders/matmul.js';
+import { matmulWgsl, matmulTile, MATMUL_WG, BIG_BLOCK, SMALL_BLOCK, type MatmulVariant, type MatmulSpec } from '../../src/shaders/matmul.js';
 import { reduceWgsl } from '../../src/shaders/reduce.js';
 import { softmaxWgsl } from '../../src/shaders/softmax.js';
 
@@ -132,7 +132,7 @@ describe('every generator variant compiles', () => {
       const [wx, wy] = MATMUL_WG[spec.variant];
       const [perRow, perCol] = spec.variant === 'naive' ? [1, 1] : spec.vec4 ? spec.block! : [4, 4];
       for (const [M, N] of [[1, 1], [257, 65], [64, 64], [260, 132]]) {
-        const [gx, gy, gz] = matmulGroups(spec, M, N, 3);
+        const [gx, gy = 1, gz = 1] = workgroups({ tiles: [N, M, 3], size: matmulTile(spec) });
         expect(gz).toBe(3);
         expect(gx * wx * perCol).toBeGreaterThanOrEqual(N);
         expect(gy * wy * perRow).toBeGreaterThanOrEqual(M);

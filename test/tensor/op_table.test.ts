@@ -91,6 +91,46 @@ describe('defineOp', () => {
   });
 });
 
+describe('ops on the table', () => {
+  it('forward keeps what only the rule needs just when the call is recorded (max and its arg-max)', async () => {
+    const x = wg.tensor([1, 5, 2, 7, 0, 3], [2, 3], { requiresGrad: true });
+    const before = wg.memory().tensors;
+    const m0 = wg.noGrad(() => x.max(1));
+    expect(wg.memory().tensors - before).toBe(1); // no arg-max without a record
+    m0.dispose();
+    const m = x.max(1);
+    expect(wg.memory().tensors - before).toBe(2); // the values and the saved arg-max
+    const loss = m.sum();
+    loss.backward();
+    expect(Array.from(await x.grad!.toArray())).toEqual([0, 1, 0, 1, 0, 0]);
+    loss.dispose();
+    m.dispose();
+    x.grad!.dispose();
+    expect(wg.memory().tensors).toBe(before);
+    x.dispose();
+  });
+
+  it("frees a rule's temporaries when it returns, and matmul's int32 promotion copies after the rule", async () => {
+    const w = wg.tensor([1, 2, 3, 4], [2, 2], { requiresGrad: true });
+    const i = wg.tensor([1, 0, 2, 1], [2, 2], { dtype: 'int32' });
+    const before = wg.memory().tensors;
+    const y = i.matmul(w); // int32 @ float32: the float copy of i lives until the rule has used it
+    expect(wg.memory().tensors - before).toBe(2);
+    const loss = y.logSoftmax(1).mean(); // both rules make temporaries
+    loss.backward();
+    // y = [[1, 2], [5, 8]]; dL/dy = (1 − 2·softmax(y)) / 4 per row = ±a, ±b; dW = Iᵀ·dL/dy
+    const a = (1 - 2 / (1 + Math.exp(1))) / 4;
+    const b2 = (1 - 2 / (1 + Math.exp(3))) / 4;
+    const dW = Array.from(await w.grad!.toArray());
+    [a + 2 * b2, -(a + 2 * b2), b2, -b2].forEach((v, k) => expect(dW[k]).toBeCloseTo(v, 5));
+    loss.dispose();
+    y.dispose();
+    w.grad!.dispose();
+    expect(wg.memory().tensors).toBe(before);
+    for (const t of [w, i]) t.dispose();
+  });
+});
+
 describe('workgroups', () => {
   it('is the one place that turns work into workgroup counts', () => {
     expect(workgroups({ threads: 257, size: 64 })).toEqual([5, 1]);

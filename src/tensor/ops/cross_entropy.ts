@@ -11,14 +11,13 @@
  * probability targets, inputs with more than two dims ([N, C, d1, ...]: move C last, reshape to [-1, C]).
  */
 import { Tensor } from '../tensor.js';
-import { runtime } from '../context.js';
 import { fmt } from '../shape.js';
 import {
   crossEntropyForwardWgsl, crossEntropyBackwardWgsl, crossEntropyDenominatorWgsl, CE_WG, type CrossEntropySpec,
 } from '../../shaders/cross_entropy.js';
-import { grid } from '../../shaders/kernel.js';
 import { registerCheck } from '../checks.js';
-import { record, check } from './record.js';
+import { check } from './record.js';
+import { defineOp } from './op.js';
 import { reshape } from './shape_ops.js';
 import { sum } from './reduce.js';
 import { fromData } from '../create.js';
@@ -61,8 +60,8 @@ export function checkOptionNames(op: string, o: object, known: readonly string[]
 
 type Target = Tensor | Int32Array | readonly number[];
 
-/** The targets as an int32 GPU tensor; `owned` when uploaded here (and freed here). */
-function targetTensor(target: Target, N: number, C: number, ignore: number, logitsShape: readonly number[]): { t: Tensor; owned: boolean; cpu: ArrayLike<number> | null } {
+/** The targets as an int32 GPU tensor (uploaded when given on the CPU, as `cpu`). */
+function targetTensor(target: Target, N: number, C: number, ignore: number, logitsShape: readonly number[]): { t: Tensor; cpu: ArrayLike<number> | null } {
   const expected = logitsShape.length === 1 ? '[] or [1]' : `[${N}]`;
   const shapeError = (got: string) =>
     new Error(`webgrad.${OP}: target of shape ${got} does not match logits of shape ${fmt(logitsShape)}; expected one class index per row, shape ${expected}`);
@@ -75,7 +74,7 @@ function targetTensor(target: Target, N: number, C: number, ignore: number, logi
       );
     }
     if (target.size !== N || (logitsShape.length === 2 && target.ndim !== 1)) throw shapeError(fmt(target.shape));
-    return { t: target, owned: false, cpu: null };
+    return { t: target, cpu: null };
   }
   if (!(target instanceof Int32Array) && !Array.isArray(target)) {
     throw new Error(`webgrad.${OP}: target must be an int32 Tensor, an Int32Array or an array of class indices`);
@@ -91,95 +90,99 @@ function targetTensor(target: Target, N: number, C: number, ignore: number, logi
       );
     }
   }
-  return { t: fromData(Int32Array.from(target), [N], { dtype: 'int32' }), owned: true, cpu: target };
+  return { t: fromData(Int32Array.from(target), [N], { dtype: 'int32' }), cpu: target };
 }
 
-function weightTensor(w: CrossEntropyOptions['weight'], C: number): { w: Tensor | null; owned: boolean } {
-  if (w === undefined || w === null) return { w: null, owned: false };
+function weightTensor(w: CrossEntropyOptions['weight'], C: number): Tensor | null {
+  if (w === undefined || w === null) return null;
   if (w instanceof Tensor) {
     check(OP, w, 'weight');
     if (w.dtype !== 'float32' || w.ndim !== 1 || w.size !== C) {
       throw new Error(`webgrad.${OP}: weight must be a float32 tensor of shape [${C}] (one per class; got ${w.dtype} ${fmt(w.shape)})`);
     }
     if (w.requiresGrad) throw new Error(`webgrad.${OP}: weight is a constant here (no gradient flows to it); pass weight.detach()`);
-    return { w, owned: false };
+    return w;
   }
   if (!(w instanceof Float32Array) && !Array.isArray(w)) throw new Error(`webgrad.${OP}: weight must be a Tensor, a Float32Array or an array of ${C} numbers`);
   if (w.length !== C) throw new Error(`webgrad.${OP}: weight has ${w.length} values; logits have ${C} classes`);
-  return { w: fromData(Float32Array.from(w), [C]), owned: true };
+  return fromData(Float32Array.from(w), [C]);
+}
+
+/**
+ * The loss per row, one kernel (the primitive): the targets and weights it uploads, and the denominator
+ * of 'mean', are kept for the rule with ctx.save and freed after it. Returns [N] ([1] for a [C] input).
+ */
+const lossRows = defineOp({
+  name: OP,
+  forward: (ctx, logits: Tensor, target: Target, o: CrossEntropyOptions) => {
+    check(OP, logits, 'logits');
+    checkOptionNames(OP, o, KNOWN);
+    const reduction = checkReduction(OP, o.reduction ?? 'mean');
+    const eps = o.labelSmoothing ?? 0;
+    if (typeof eps !== 'number' || !(eps >= 0 && eps <= 1)) {
+      throw new Error(`webgrad.${OP}: labelSmoothing must be a number in [0, 1] (got ${eps})`);
+    }
+    const ignore = o.ignoreIndex ?? -100;
+    if (!Number.isInteger(ignore) || Math.abs(ignore) > 2 ** 31 - 1) throw new Error(`webgrad.${OP}: ignoreIndex must be an integer (got ${ignore})`);
+    if (logits.dtype !== 'float32') throw new Error(`webgrad.${OP}: logits must be float32 (got ${logits.dtype}); convert with .float()`);
+    if (logits.ndim !== 1 && logits.ndim !== 2) {
+      throw new Error(
+        `webgrad.${OP}: logits must be [N, C] or [C] (got shape ${fmt(logits.shape)}); for [N, C, d1, ...] move the class dim last and reshape to [-1, C]`,
+      );
+    }
+    const C = logits.shape[logits.ndim - 1];
+    const N = logits.ndim === 1 ? 1 : logits.shape[0];
+    if (C === 0) throw new Error(`webgrad.${OP}: logits of shape ${fmt(logits.shape)} have no classes`);
+    const w = weightTensor(o.weight, C);
+    const { t, cpu } = targetTensor(target, N, C, ignore, logits.shape);
+    const spec = specOf(o);
+    const { flag, id } = registerCheck(`${OP}:${C}:${ignore}`, (row, value) =>
+      `webgrad.${OP}: target[${row}] = ${value | 0} is not a class index in [0, ${C}) (logits with ${C} classes); ` +
+        `the only other value allowed is ignoreIndex (${ignore}). Found on the GPU by the loss kernel and reported at this readback.`,
+      cpu === null, // targets from the CPU were checked above
+    );
+    const uniforms = { rows: N, C, eps, ignore, flag_id: id };
+    let den: Tensor | null = null;
+    if (reduction === 'mean') {
+      if (cpu && !w) {
+        // the count of rows not ignored is known here: no kernel needed
+        let count = 0;
+        for (let i = 0; i < N; i++) if (cpu[i] !== ignore) count++;
+        den = fromData([count === 0 ? NaN : 1 / count], [1]);
+      } else {
+        den = ctx.empty([1]);
+        ctx.launch({ wgsl: crossEntropyDenominatorWgsl(spec.weighted), buffers: { labels: t, ...(w ? { weight: w } : {}), den }, uniforms, work: { groups: 1 } });
+      }
+    }
+    ctx.save(t, ...(w ? [w] : []), ...(den ? [den] : []));
+    const loss = ctx.empty([N]);
+    ctx.launch({ wgsl: crossEntropyForwardWgsl(spec), buffers: { ...operands(logits, ctx.saved, spec), loss, flag }, uniforms, work: { threads: N, size: CE_WG } });
+    return loss;
+  },
+  backward: (ctx, g, logits: Tensor, target: Target, o: CrossEntropyOptions) => {
+    const dx = ctx.empty(logits.shape);
+    const spec = specOf(o);
+    const uniforms = { rows: logits.ndim === 1 ? 1 : logits.shape[0], C: logits.shape[logits.ndim - 1], eps: o.labelSmoothing ?? 0, ignore: o.ignoreIndex ?? -100, flag_id: 0 };
+    ctx.launch({ wgsl: crossEntropyBackwardWgsl(spec), buffers: { ...operands(logits, ctx.saved, spec), g, dx }, uniforms, work: { threads: uniforms.rows, size: CE_WG } });
+    return target instanceof Tensor ? [dx, null] : [dx];
+  },
+});
+
+const specOf = (o: CrossEntropyOptions): CrossEntropySpec =>
+  ({ weighted: o.weight !== undefined && o.weight !== null, smoothing: (o.labelSmoothing ?? 0) > 0, mean: (o.reduction ?? 'mean') === 'mean' });
+/** The kernels' common bindings from the logits and what forward saved: [targets, weight?, den?]. */
+function operands(x: Tensor, saved: readonly Tensor[], spec: CrossEntropySpec): Record<string, Tensor> {
+  const [labels, ...rest] = saved;
+  const weight = spec.weighted ? rest.shift() : undefined;
+  const den = spec.mean ? rest.shift() : undefined;
+  return { x, labels, ...(weight ? { weight } : {}), ...(den ? { den } : {}) };
 }
 
 /** Cross-entropy between `logits` [n, C] and integer class targets [n] (torch.nn.functional.cross_entropy), fused into one kernel forward and one backward. */
-export function crossEntropy(logits: Tensor, target: Target, o: CrossEntropyOptions = {}): Tensor {
-  check(OP, logits, 'logits');
-  checkOptionNames(OP, o, KNOWN);
-  const reduction = checkReduction(OP, o.reduction ?? 'mean');
-  const eps = o.labelSmoothing ?? 0;
-  if (typeof eps !== 'number' || !(eps >= 0 && eps <= 1)) {
-    throw new Error(`webgrad.${OP}: labelSmoothing must be a number in [0, 1] (got ${eps})`);
-  }
-  const ignore = o.ignoreIndex ?? -100;
-  if (!Number.isInteger(ignore) || Math.abs(ignore) > 2 ** 31 - 1) throw new Error(`webgrad.${OP}: ignoreIndex must be an integer (got ${ignore})`);
-  if (logits.dtype !== 'float32') throw new Error(`webgrad.${OP}: logits must be float32 (got ${logits.dtype}); convert with .float()`);
-  if (logits.ndim !== 1 && logits.ndim !== 2) {
-    throw new Error(
-      `webgrad.${OP}: logits must be [N, C] or [C] (got shape ${fmt(logits.shape)}); for [N, C, d1, ...] move the class dim last and reshape to [-1, C]`,
-    );
-  }
-  const single = logits.ndim === 1;
-  const C = logits.shape[logits.ndim - 1];
-  const N = single ? 1 : logits.shape[0];
-  if (C === 0) throw new Error(`webgrad.${OP}: logits of shape ${fmt(logits.shape)} have no classes`);
-  const { w, owned: ownW } = weightTensor(o.weight, C);
-  const { t, owned, cpu } = targetTensor(target, N, C, ignore, logits.shape);
-  const spec: CrossEntropySpec = { weighted: w !== null, smoothing: eps > 0, mean: reduction === 'mean' };
-  const { flag, id } = registerCheck(`${OP}:${C}:${ignore}`, (row, value) =>
-    `webgrad.${OP}: target[${row}] = ${value | 0} is not a class index in [0, ${C}) (logits with ${C} classes); ` +
-      `the only other value allowed is ignoreIndex (${ignore}). Found on the GPU by the loss kernel and reported at this readback.`,
-    cpu === null, // targets from the CPU were checked above
-  );
-  const uniforms = { rows: N, C, eps, ignore, flag_id: id };
-  const common = (extra: Record<string, GPUBuffer>): Record<string, GPUBuffer> => ({
-    x: x2.buffer(OP), labels: t.buffer(OP), ...(w ? { weight: w.buffer(OP) } : {}), ...(den ? { den: den.buffer(OP) } : {}), ...extra,
-  });
-  const x2 = single ? reshape(logits, [1, C]) : logits;
-  let den: Tensor | null = null;
-  if (spec.mean) {
-    if (cpu && !w) {
-      // the count of rows not ignored is known here: no kernel needed
-      let count = 0;
-      for (let i = 0; i < N; i++) if (cpu[i] !== ignore) count++;
-      den = fromData([count === 0 ? NaN : 1 / count], [1]);
-    } else {
-      den = Tensor.empty([1], 'float32', OP);
-      runtime().dispatch({
-        wgsl: crossEntropyDenominatorWgsl(spec.weighted),
-        buffers: { labels: t.buffer(OP), ...(w ? { weight: w.buffer(OP) } : {}), den: den.buffer(OP) },
-        uniforms,
-        workgroups: [1],
-      });
-    }
-  }
-  const rows = Tensor.empty([N], 'float32', OP);
-  const groups = grid(Math.ceil(N / CE_WG));
-  runtime().dispatch({ wgsl: crossEntropyForwardWgsl(spec), buffers: common({ loss: rows.buffer(OP), flag }), uniforms, workgroups: groups });
-  const free = () => {
-    if (owned) t.dispose();
-    if (ownW) w!.dispose();
-    den?.dispose();
-  };
-  const recorded = record(rows, OP, [x2], (g) => {
-    const dx = Tensor.empty(x2.shape, 'float32', OP);
-    runtime().dispatch({ wgsl: crossEntropyBackwardWgsl(spec), buffers: common({ g: g.buffer(OP), dx: dx.buffer(OP) }), uniforms, workgroups: groups });
-    free(); // a rule runs at most once (the tape refuses a second walk)
-    return [dx];
-  });
-  const out = reduction === 'none' ? (single ? reshape(recorded, []) : recorded) : sum(recorded);
-  if (!out.node) {
-    // Nothing recorded (noGrad, or logits without requiresGrad): no backward() will free the intermediates.
-    free();
-    if (recorded !== out) recorded.dispose();
-    if (x2 !== logits) x2.dispose();
-  }
-  return out;
-}
+export const crossEntropy: (logits: Tensor, target: Target, o?: CrossEntropyOptions) => Tensor = defineOp({
+  name: OP,
+  forward: (_ctx, logits: Tensor, target: Target, o: CrossEntropyOptions = {}) => {
+    const rows = lossRows(logits, target, o);
+    return o.reduction === 'none' ? (logits.ndim === 1 ? reshape(rows, []) : rows) : sum(rows);
+  },
+});

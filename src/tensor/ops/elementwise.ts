@@ -4,10 +4,10 @@
  * Gradient rules get the upstream gradient g (output-shaped); the tape reduces broadcast dimensions.
  */
 import { Tensor, type TensorLike } from '../tensor.js';
-import { runtime, maxGroups } from '../context.js';
 import { broadcastShapes, broadcastStrides, sameShape, numel, fmt, type Shape } from '../shape.js';
-import { elementwiseWgsl, elementwiseUniforms, elementwiseGroups, INPUT_NAMES } from '../../shaders/elementwise.js';
-import { record, check } from './record.js';
+import { elementwiseWgsl, elementwiseUniforms, ELEMENTWISE_WG, INPUT_NAMES } from '../../shaders/elementwise.js';
+import { check } from './record.js';
+import { defineOp, launch } from './op.js';
 
 export type Scalar = number;
 
@@ -65,13 +65,13 @@ export function runElementwise(op: string, expr: string, args: readonly TensorLi
     intMath: o.intMath,
     inTypes: tensors.map((t) => (t.dtype === 'int32' ? 'i32' : 'f32')),
   });
-  const buffers: Record<string, GPUBuffer> = { out: out.buffer(op) };
-  tensors.forEach((t, i) => (buffers[INPUT_NAMES[i]] = t.buffer(op)));
-  runtime().dispatch({
+  const buffers: Record<string, Tensor> = { out };
+  tensors.forEach((t, i) => (buffers[INPUT_NAMES[i]] = t));
+  launch({
     wgsl,
     buffers,
     uniforms: elementwiseUniforms(outShape, strides, scalars[0] ?? 0, scalars[1] ?? 0),
-    workgroups: [elementwiseGroups(vec4 ? n / 4 : n, maxGroups())],
+    work: { gridStride: vec4 ? n / 4 : n, size: ELEMENTWISE_WG },
     label: op === 'fused' ? `fused ${body}` : op,
   });
   return out;
@@ -101,25 +101,31 @@ type UnaryGrad = (g: Tensor, x: Tensor, y: Tensor) => Tensor;
 
 /** Declare a differentiable unary op from its expression over `a` and its derivative rule. */
 function unary(name: string, expr: string, grad: UnaryGrad, keepInt = false): (x: Tensor) => Tensor {
-  return (x) => {
-    const y = runElementwise(name, expr, [check(name, x)], intOut(keepInt, [x]));
-    return record(y, name, [x], (g) => [grad(g, x, y)]);
-  };
+  return defineOp({
+    name,
+    forward: (_ctx, x: Tensor) => runElementwise(name, expr, [x], intOut(keepInt, [x])),
+    backward: (ctx, g, x) => [grad(g, x, ctx.out)],
+  });
 }
 
 /** `need` = [a needs grad, b needs grad]: a rule computes only those (numbers never need one). */
 type BinaryGrad = (g: Tensor, a: TensorLike, b: TensorLike, y: Tensor, need: readonly boolean[]) => [Tensor | null, Tensor | null];
 
 function binary(name: string, expr: string, grad: BinaryGrad, keepInt = false): (a: TensorLike, b: TensorLike) => Tensor {
-  return (a, b) => {
-    if (typeof a === 'number' && typeof b === 'number') throw new Error(`webgrad.${name}: at least one operand must be a Tensor`);
-    const y = runElementwise(name, expr, [a, b], intOut(keepInt, [a, b]));
-    return record(y, name, [a, b], (g, needs) => {
-      const need = [needs[0] && typeof a !== 'number', needs[1] && typeof b !== 'number'];
-      const [ga, gb] = grad(g, a, b, y, need);
-      return [need[0] ? ga : null, need[1] ? gb : null];
-    });
-  };
+  return defineOp({
+    name,
+    forward: (_ctx, a: TensorLike, b: TensorLike) => {
+      if (typeof a === 'number' && typeof b === 'number') throw new Error(`webgrad.${name}: at least one operand must be a Tensor`);
+      return runElementwise(name, expr, [a, b], intOut(keepInt, [a, b]));
+    },
+    backward: (ctx, g, a, b) => {
+      // ctx.needs counts tensor operands only: a number operand has no gradient and no slot
+      const isTensor = [a instanceof Tensor, b instanceof Tensor];
+      const need = isTensor[0] ? [ctx.needs[0], isTensor[1] && ctx.needs[1]] : [false, ctx.needs[0]];
+      const grads = grad(g, a, b, ctx.out, need);
+      return grads.filter((_, i) => isTensor[i]);
+    },
+  });
 }
 
 /** A non-differentiable elementwise function of tensors and numbers: one fused dispatch (used by rules). */
@@ -128,8 +134,8 @@ export function fused(expr: string, ...args: TensorLike[]): Tensor {
 }
 
 /** 0/1 comparison results (float32, torch returns bool); not differentiable. Integers compare exactly. */
-const compare = (name: string, expr: string) => (a: TensorLike, b: TensorLike) =>
-  runElementwise(name, `select(T(0), T(1), ${expr})`, [a, b], { intMath: keepsInt([a, b]) });
+const compare = (name: string, expr: string) =>
+  defineOp({ name, forward: (_ctx, a: TensorLike, b: TensorLike) => runElementwise(name, `select(T(0), T(1), ${expr})`, [a, b], { intMath: keepsInt([a, b]) }) });
 
 // ---- arithmetic ----
 /** d(a+b) = (g, g) */
@@ -178,43 +184,48 @@ export const sigmoid = unary('sigmoid', 'T(1.0) / (T(1.0) + exp(-a))', (g, _x, y
  * 2^(−126p), e.g. 1.7e38 for 0^−1).
  * d x^p = p·x^(p−1)
  */
-export function pow(x: Tensor, p: Scalar): Tensor {
-  check('pow', x);
-  if (typeof p !== 'number') throw new Error('webgrad.pow: the exponent must be a number (tensor exponents are not supported)');
-  if (x.dtype === 'int32' && Number.isInteger(p)) {
-    // integer powers of integers stay exact (wrapping on overflow, as torch's int32)
-    if (p < 0) throw new Error(`webgrad.pow: integers to negative integer powers are not allowed (int32 tensor of shape ${fmt(x.shape)}, exponent ${p}), as in torch; convert with x.float().pow(${p})`);
-    if (p > 16) throw new Error(`webgrad.pow: int32 powers are computed exactly up to exponent 16 (got ${p}); for larger exponents use x.float().pow(${p})`);
-    return runElementwise('pow', p === 0 ? 'T(1)' : Array(p).fill('a').join(' * '), [x], { outDtype: 'int32' });
-  }
-  const odd = Number.isInteger(p) && Math.abs(p % 2) === 1;
-  const atZero = `select(pow(abs(a), T(b)), T(${p > 0 ? '0.0' : 'f32_inf()'}), a == T(0.0))`;
-  const expr =
-    p === 2 ? 'a * a'
-    : p === 1 ? 'a'
-    : p === 0 ? 'T(1.0)'
-    : Number.isInteger(p) ? `${atZero}${odd ? ' * select(T(1.0), T(-1.0), a < T(0.0))' : ''}`
-    : `select(${atZero}, T(f32_nan()), a < T(0.0))`;
-  const y = runElementwise('pow', expr, [x, p]);
-  return record(y, 'pow', [x, p], (g) => [p === 0 ? mul(g, 0) : mul(mul(pow(x, p - 1), g), p)]);
-}
+export const pow: (x: Tensor, p: Scalar) => Tensor = defineOp({
+  name: 'pow',
+  forward: (_ctx, x: Tensor, p: Scalar) => {
+    check('pow', x);
+    if (typeof p !== 'number') throw new Error('webgrad.pow: the exponent must be a number (tensor exponents are not supported)');
+    if (x.dtype === 'int32' && Number.isInteger(p)) {
+      // integer powers of integers stay exact (wrapping on overflow, as torch's int32)
+      if (p < 0) throw new Error(`webgrad.pow: integers to negative integer powers are not allowed (int32 tensor of shape ${fmt(x.shape)}, exponent ${p}), as in torch; convert with x.float().pow(${p})`);
+      if (p > 16) throw new Error(`webgrad.pow: int32 powers are computed exactly up to exponent 16 (got ${p}); for larger exponents use x.float().pow(${p})`);
+      return runElementwise('pow', p === 0 ? 'T(1)' : Array(p).fill('a').join(' * '), [x], { outDtype: 'int32' });
+    }
+    const odd = Number.isInteger(p) && Math.abs(p % 2) === 1;
+    const atZero = `select(pow(abs(a), T(b)), T(${p > 0 ? '0.0' : 'f32_inf()'}), a == T(0.0))`;
+    const expr =
+      p === 2 ? 'a * a'
+      : p === 1 ? 'a'
+      : p === 0 ? 'T(1.0)'
+      : Number.isInteger(p) ? `${atZero}${odd ? ' * select(T(1.0), T(-1.0), a < T(0.0))' : ''}`
+      : `select(${atZero}, T(f32_nan()), a < T(0.0))`;
+    return runElementwise('pow', expr, [x, p]);
+  },
+  backward: (_ctx, g, x, p) => [p === 0 ? mul(g, 0) : mul(mul(pow(x, p - 1), g), p)],
+});
 
 /** clamp(x, min, max); gradient passes where min ≤ x ≤ max. */
-export function clamp(x: Tensor, min: number | null, max: number | null = null): Tensor {
-  check('clamp', x);
-  const lo = min ?? -3.4028234663852886e38;
-  const hi = max ?? 3.4028234663852886e38;
-  if (lo > hi) throw new Error(`webgrad.clamp: min ${lo} is greater than max ${hi}`);
-  const bounds = [min, max].filter((v): v is number => v !== null);
-  if (keepsInt([x, ...bounds])) {
-    // only the given bounds: the ±3.4e38 defaults do not convert to i32
-    const expr = min !== null && max !== null ? 'clamp(a, b, c)' : min !== null ? 'max(a, b)' : max !== null ? 'min(a, b)' : 'a';
-    return runElementwise('clamp', expr, [x, ...bounds], { outDtype: 'int32' });
-  }
-  const y = runElementwise('clamp', 'clamp(a, b, c)', [x, lo, hi]);
+export const clamp: (x: Tensor, min: number | null, max?: number | null) => Tensor = defineOp({
+  name: 'clamp',
+  forward: (_ctx, x: Tensor, min: number | null, max: number | null = null) => {
+    const [lo, hi] = bounds(min, max);
+    if (lo > hi) throw new Error(`webgrad.clamp: min ${lo} is greater than max ${hi}`);
+    const given = [min, max].filter((v): v is number => v !== null && v !== undefined);
+    if (keepsInt([x, ...given])) {
+      // only the given bounds: the ±3.4e38 defaults do not convert to i32
+      const expr = given.length === 2 ? 'clamp(a, b, c)' : min != null ? 'max(a, b)' : max != null ? 'min(a, b)' : 'a';
+      return runElementwise('clamp', expr, [x, ...given], { outDtype: 'int32' });
+    }
+    return runElementwise('clamp', 'clamp(a, b, c)', [x, lo, hi]);
+  },
   // `&`, not `&&`: WGSL defines only `&` on vec4<bool> (the vectorised path)
-  return record(y, 'clamp', [x], (g) => [fused('select(T(0.0), a, (b >= c) & (b <= d))', g, x, lo, hi)]);
-}
+  backward: (_ctx, g, x: Tensor, min: number | null, max: number | null = null) => [fused('select(T(0.0), a, (b >= c) & (b <= d))', g, x, ...bounds(min, max))],
+});
+const bounds = (min: number | null, max: number | null) => [min ?? -3.4028234663852886e38, max ?? 3.4028234663852886e38] as const;
 
 export interface GeluOptions {
   approximate?: 'none' | 'tanh';
@@ -233,22 +244,23 @@ const SIGMOID_NEG = (z: string) => `select(T(1.0) / (T(1.0) + exp(-abs(${z}))), 
  * 1 + tanh u cancels to a few float32 ulps of 1 and loses all relative accuracy, σ(2u) = e^{2u}/(1 + e^{2u})
  * keeps it.  d/dx x·σ(2u) = σ(2u) + x·σ(2u)·σ(−2u)·2u′,  u′ = √(2/π)(1 + 3·0.044715x²).
  */
-export function gelu(x: Tensor, o: GeluOptions = {}): Tensor {
-  check('gelu', x);
-  const approx = o.approximate ?? 'none';
-  if (approx !== 'none' && approx !== 'tanh') throw new Error(`webgrad.gelu: approximate must be 'none' or 'tanh' (got '${approx}')`);
-  const twoU = `(T(2.0) * ${K0} * (a + T(0.044715) * a * a * a))`;
-  const expr = approx === 'none' ? `T(0.5) * a * (T(1.0) + ${ERF('a * T(0.7071067811865476)')})` : `a * ${SIGMOID(twoU)}`;
-  const y = runElementwise('gelu', expr, [x]);
-  return record(y, 'gelu', [x], (g) => {
+export const gelu: (x: Tensor, o?: GeluOptions) => Tensor = defineOp({
+  name: 'gelu',
+  forward: (_ctx, x: Tensor, o: GeluOptions = {}) => {
+    const approx = o.approximate ?? 'none';
+    if (approx !== 'none' && approx !== 'tanh') throw new Error(`webgrad.gelu: approximate must be 'none' or 'tanh' (got '${approx}')`);
+    return runElementwise('gelu', approx === 'none' ? `T(0.5) * a * (T(1.0) + ${ERF('a * T(0.7071067811865476)')})` : `a * ${SIGMOID(TWO_U)}`, [check('gelu', x)]);
+  },
+  backward: (_ctx, g, x: Tensor, o: GeluOptions = {}) => {
     // d/dx xΦ(x) = Φ(x) + xφ(x)
     const d =
-      approx === 'none'
+      (o.approximate ?? 'none') === 'none'
         ? `b * (T(0.5) * (T(1.0) + ${ERF('a * T(0.7071067811865476)')}) + a * T(0.3989422804014327) * exp(T(-0.5) * a * a))`
-        : `b * (${SIGMOID(twoU)} + a * ${SIGMOID(twoU)} * ${SIGMOID_NEG(twoU)} * T(2.0) * ${K0} * (T(1.0) + T(0.134145) * a * a))`;
+        : `b * (${SIGMOID(TWO_U)} + a * ${SIGMOID(TWO_U)} * ${SIGMOID_NEG(TWO_U)} * T(2.0) * ${K0} * (T(1.0) + T(0.134145) * a * a))`;
     return [fused(d, x, g)];
-  });
-}
+  },
+});
+const TWO_U = `(T(2.0) * ${K0} * (a + T(0.044715) * a * a * a))`;
 
 /** Elementwise a > b as float32 0/1, with broadcasting. */
 export const gt = compare('gt', 'a > b');
@@ -262,28 +274,26 @@ export const le = compare('le', 'a <= b');
 export const eq = compare('eq', 'a == b');
 
 /** x as float32 (x itself when it already is, as torch); no gradient flows to integers. */
-export function float(x: Tensor): Tensor {
-  check('float', x);
-  return x.dtype === 'float32' ? x : runElementwise('float', 'a', [x], { outDtype: 'float32' });
-}
+export const float = defineOp({ name: 'float', forward: (_ctx, x: Tensor) => (x.dtype === 'float32' ? x : runElementwise('float', 'a', [x], { outDtype: 'float32' })) });
 /** x as int32, truncating toward zero as torch (x itself when it already is int32); not differentiable. */
-export function int(x: Tensor): Tensor {
-  check('int', x);
-  return x.dtype === 'int32' ? x : runElementwise('int', 'a', [x], { outDtype: 'int32' });
-}
+export const int = defineOp({ name: 'int', forward: (_ctx, x: Tensor) => (x.dtype === 'int32' ? x : runElementwise('int', 'a', [x], { outDtype: 'int32' })) });
 
 /** A copy (differentiable). */
-export function clone(x: Tensor): Tensor {
-  const y = runElementwise('clone', 'a', [check('clone', x)], { outDtype: x.dtype });
-  return record(y, 'clone', [x], (g) => [g]);
-}
+export const clone = defineOp({
+  name: 'clone',
+  forward: (_ctx, x: Tensor) => runElementwise('clone', 'a', [check('clone', x)], { outDtype: x.dtype }),
+  backward: (_ctx, g) => [g],
+});
 
 /** Broadcast x to `shape` (materialised). d expand = sum over the broadcast dimensions (done by the tape). */
-export function expand(x: Tensor, shape: Shape): Tensor {
-  check('expand', x);
-  const target = shape.map((d, i) => (d === -1 ? x.shape[i - (shape.length - x.shape.length)] : d));
-  const out = broadcastShapes('expand', x.shape, target);
-  if (!sameShape(out, target)) throw new Error(`webgrad.expand: cannot expand ${fmt(x.shape)} to ${fmt(shape)}`);
-  const y = runElementwise('expand', 'a', [x], { outShape: target, strides: [broadcastStrides(x.shape, target)], outDtype: x.dtype });
-  return record(y, 'expand', [x], (g) => [g]);
-}
+export const expand = defineOp({
+  name: 'expand',
+  forward: (_ctx, x: Tensor, shape: Shape) => {
+    check('expand', x);
+    const target = shape.map((d, i) => (d === -1 ? x.shape[i - (shape.length - x.shape.length)] : d));
+    const out = broadcastShapes('expand', x.shape, target);
+    if (!sameShape(out, target)) throw new Error(`webgrad.expand: cannot expand ${fmt(x.shape)} to ${fmt(shape)}`);
+    return runElementwise('expand', 'a', [x], { outShape: target, strides: [broadcastStrides(x.shape, target)], outDtype: x.dtype });
+  },
+  backward: (_ctx, g) => [g],
+});

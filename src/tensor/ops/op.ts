@@ -29,6 +29,7 @@ import { runtime, maxGroups } from '../context.js';
 import type { Shape } from '../shape.js';
 import { grid } from '../../shaders/kernel.js';
 import { record, check } from './record.js';
+import { anomalyMode, checkFinite } from '../checks.js';
 
 /**
  * How much work a kernel has, in the kernel's own terms; `launch` turns it into workgroup counts.
@@ -86,6 +87,8 @@ export interface OpContext {
   readonly needs: readonly boolean[];
   /** In backward: the op's output. */
   readonly out: Tensor;
+  /** True when this call will be recorded on the tape (grad mode on and a tensor input requires grad): forward may skip what only backward needs. */
+  readonly recording: boolean;
   /** A new uninitialised tensor, its size checked against the device's limits in the op's name. */
   empty(shape: Shape, dtype?: DType): Tensor;
   /** launch() with this op's name as the label. */
@@ -132,6 +135,7 @@ export function defineOp<A extends unknown[]>(decl: OpDecl<A>): (...args: A) => 
     const saved: Tensor[] = [];
     let needs: readonly boolean[] = [];
     let output: Tensor | null = null;
+    const recording = isGradEnabled() && inputs.some((t) => t.requiresGrad);
     const ctx: OpContext = {
       name,
       save: (...ts) => void saved.push(...ts),
@@ -141,6 +145,7 @@ export function defineOp<A extends unknown[]>(decl: OpDecl<A>): (...args: A) => 
         if (!output) throw new Error(`webgrad.${name}: ctx.out is available in backward only`);
         return output;
       },
+      recording,
       empty: (shape, dtype = 'float32') => Tensor.empty(shape, dtype, name),
       launch: (l) => launch({ ...l, label: l.label ?? name }),
     };
@@ -167,8 +172,9 @@ export function defineOp<A extends unknown[]>(decl: OpDecl<A>): (...args: A) => 
     if (composite) keep.forEach(adopt);
     else adopt(result);
     if (composite) return result;
-    if (!isGradEnabled() || !inputs.some((t) => t.requiresGrad)) {
+    if (!recording) {
       for (const t of ownSaved) t.dispose();
+      if (anomalyMode()) checkFinite(result, `${name} (forward)`);
       return result;
     }
     output = result;

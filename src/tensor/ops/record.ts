@@ -1,17 +1,25 @@
 /**
  * How an op leaves its record for autograd: if grad mode is on and an input requires grad, the output
- * gets a TapeNode holding the inputs and the backward rule. The walk itself lives in src/autograd.
+ * gets a TapeNode holding the inputs and the backward rule, wrapped so that the rule's temporaries are
+ * freed when it returns (the walk in src/autograd only ever holds gradients).
  */
-import { Tensor, isGradEnabled, type TensorLike, type TapeNode } from '../tensor.js';
+import { Tensor, isGradEnabled, collect, type TensorLike, type TapeNode } from '../tensor.js';
 import { anomalyMode, checkFinite, unchecked } from '../checks.js';
 
-export function record(out: Tensor, op: string, inputs: readonly TensorLike[], backward: TapeNode['backward']): Tensor {
+export function record(out: Tensor, op: string, inputs: readonly TensorLike[], rule: TapeNode['backward']): Tensor {
+  // what the rule creates and does not return (its temporaries) is freed when it returns: the walk owns only the gradients
+  let backward: TapeNode['backward'] = (g, needs) => {
+    const { result, created } = collect(() => rule(g, needs));
+    const returned = new Set(result);
+    for (const t of created) if (!returned.has(t)) t.dispose();
+    return result;
+  };
   if (anomalyMode()) {
     // detectAnomaly: check this output, and the gradients the rule will return (not the ops inside it)
     checkFinite(out, `${op} (forward)`);
-    const rule = backward;
+    const inner = backward;
     backward = (g, needs) => {
-      const grads = unchecked(() => rule(g, needs));
+      const grads = unchecked(() => inner(g, needs));
       if (anomalyMode()) for (const gi of grads) if (gi) checkFinite(gi, `${op} (backward)`);
       return grads;
     };

@@ -1,15 +1,15 @@
 /** Shape ops: reshape (a view, no copy) and transpose (a strided copy). */
-import { Tensor } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
 import { resolveShape, normDim, contiguousStrides, type Shape } from '../shape.js';
 import { runElementwise } from './elementwise.js';
-import { record, check } from './record.js';
+import { defineOp } from './op.js';
 
 /** reshape shares storage; d reshape = reshape back. */
-export function reshape(x: Tensor, shape: Shape): Tensor {
-  check('reshape', x);
-  const to = resolveShape('reshape', x.shape, shape);
-  return record(x.view(to), 'reshape', [x], (g) => [reshape(g, x.shape)]);
-}
+export const reshape: (x: Tensor, shape: Shape) => Tensor = defineOp({
+  name: 'reshape',
+  forward: (_ctx, x: Tensor, shape: Shape) => x.view(resolveShape('reshape', x.shape, shape)),
+  backward: (_ctx, g, x) => [reshape(g, x.shape)],
+});
 
 /** Flatten the dimensions from `startDim` on into one (torch.flatten). */
 export function flatten(x: Tensor, startDim = 0): Tensor {
@@ -18,15 +18,17 @@ export function flatten(x: Tensor, startDim = 0): Tensor {
 }
 
 /** Swap two dimensions (copied to contiguous memory); d transpose = the same transpose. */
-export function transpose(x: Tensor, d0: number, d1: number): Tensor {
-  check('transpose', x);
-  const a = normDim('transpose', d0, x.ndim);
-  const b = normDim('transpose', d1, x.ndim);
-  if (a === b || x.ndim < 2) return reshape(x, x.shape);
-  const shape = [...x.shape];
-  const strides = contiguousStrides(x.shape);
-  [shape[a], shape[b]] = [shape[b], shape[a]];
-  [strides[a], strides[b]] = [strides[b], strides[a]];
-  const y = runElementwise('transpose', 'a', [x], { outShape: shape, strides: [strides], outDtype: x.dtype });
-  return record(y, 'transpose', [x], (g) => [transpose(g, a, b)]);
-}
+export const transpose: (x: Tensor, d0: number, d1: number) => Tensor = defineOp({
+  name: 'transpose',
+  forward: (_ctx, x: Tensor, d0: number, d1: number) => {
+    const a = normDim('transpose', d0, x.ndim);
+    const b = normDim('transpose', d1, x.ndim);
+    if (a === b || x.ndim < 2) return x.view(x.shape);
+    const shape = [...x.shape];
+    const strides = contiguousStrides(x.shape);
+    [shape[a], shape[b]] = [shape[b], shape[a]];
+    [strides[a], strides[b]] = [strides[b], strides[a]];
+    return runElementwise('transpose', 'a', [x], { outShape: shape, strides: [strides], outDtype: x.dtype });
+  },
+  backward: (_ctx, g, _x, d0, d1) => [transpose(g, d0, d1)],
+});
