@@ -38,8 +38,9 @@ export interface CrossEntropyOptions {
   ignoreIndex?: number;
 }
 
-const OP = 'crossEntropy';
 const KNOWN = ['reduction', 'labelSmoothing', 'weight', 'ignoreIndex'];
+/** What the messages call the scores: crossEntropy's logits, nllLoss's input (log-probabilities). */
+const scores = (OP: string) => (OP === 'nllLoss' ? 'input' : 'logits');
 
 export function checkReduction(op: string, r: unknown): Reduction {
   if (r !== 'mean' && r !== 'sum' && r !== 'none') {
@@ -62,10 +63,10 @@ export function checkOptionNames(op: string, o: object, known: readonly string[]
 type Target = Tensor | Int32Array | readonly number[];
 
 /** The targets as an int32 GPU tensor; `owned` when uploaded here (and freed here). */
-function targetTensor(target: Target, N: number, C: number, ignore: number, logitsShape: readonly number[]): { t: Tensor; owned: boolean; cpu: ArrayLike<number> | null } {
+function targetTensor(OP: string, target: Target, N: number, C: number, ignore: number, logitsShape: readonly number[]): { t: Tensor; owned: boolean; cpu: ArrayLike<number> | null } {
   const expected = logitsShape.length === 1 ? '[] or [1]' : `[${N}]`;
   const shapeError = (got: string) =>
-    new Error(`webgrad.${OP}: target of shape ${got} does not match logits of shape ${fmt(logitsShape)}; expected one class index per row, shape ${expected}`);
+    new Error(`webgrad.${OP}: target of shape ${got} does not match ${scores(OP)} of shape ${fmt(logitsShape)}; expected one class index per row, shape ${expected}`);
   if (target instanceof Tensor) {
     check(OP, target, 'target');
     if (target.dtype !== 'int32') {
@@ -86,7 +87,7 @@ function targetTensor(target: Target, N: number, C: number, ignore: number, logi
     if (c === ignore) continue;
     if (!Number.isInteger(c) || c < 0 || c >= C) {
       throw new Error(
-        `webgrad.${OP}: target[${i}] = ${c} is not a class index in [0, ${C}) (logits of shape ${fmt(logitsShape)}); ` +
+        `webgrad.${OP}: target[${i}] = ${c} is not a class index in [0, ${C}) (${scores(OP)} of shape ${fmt(logitsShape)}); ` +
           `the only other value allowed is ignoreIndex (${ignore})`,
       );
     }
@@ -94,7 +95,7 @@ function targetTensor(target: Target, N: number, C: number, ignore: number, logi
   return { t: fromData(Int32Array.from(target), [N], { dtype: 'int32' }), owned: true, cpu: target };
 }
 
-function weightTensor(w: CrossEntropyOptions['weight'], C: number): { w: Tensor | null; owned: boolean } {
+function weightTensor(OP: string, w: CrossEntropyOptions['weight'], C: number): { w: Tensor | null; owned: boolean } {
   if (w === undefined || w === null) return { w: null, owned: false };
   if (w instanceof Tensor) {
     check(OP, w, 'weight');
@@ -105,14 +106,31 @@ function weightTensor(w: CrossEntropyOptions['weight'], C: number): { w: Tensor 
     return { w, owned: false };
   }
   if (!(w instanceof Float32Array) && !Array.isArray(w)) throw new Error(`webgrad.${OP}: weight must be a Tensor, a Float32Array or an array of ${C} numbers`);
-  if (w.length !== C) throw new Error(`webgrad.${OP}: weight has ${w.length} values; logits have ${C} classes`);
+  if (w.length !== C) throw new Error(`webgrad.${OP}: weight has ${w.length} values; ${scores(OP)} ${OP === 'nllLoss' ? 'has' : 'have'} ${C} classes`);
   return { w: fromData(Float32Array.from(w), [C]), owned: true };
 }
 
 /** Cross-entropy between `logits` [n, C] and integer class targets [n] (torch.nn.functional.cross_entropy), fused into one kernel forward and one backward. */
 export function crossEntropy(logits: Tensor, target: Target, o: CrossEntropyOptions = {}): Tensor {
-  check(OP, logits, 'logits');
-  checkOptionNames(OP, o, KNOWN);
+  return classLoss('crossEntropy', logits, target, o, KNOWN);
+}
+
+/** Options of nllLoss: crossEntropy's without labelSmoothing. */
+export type NllLossOptions = Omit<CrossEntropyOptions, 'labelSmoothing'>;
+
+/**
+ * Negative log-likelihood of integer class targets given log-probabilities [n, C] or [C]
+ * (torch.nn.functional.nll_loss): loss_i = −w_t·logProbs[i, t], with crossEntropy's weight, ignoreIndex
+ * and reductions; crossEntropy's kernels without the softmax.
+ */
+export function nllLoss(logProbs: Tensor, target: Target, o: NllLossOptions = {}): Tensor {
+  return classLoss('nllLoss', logProbs, target, o, ['reduction', 'weight', 'ignoreIndex']);
+}
+
+function classLoss(OP: string, logits: Tensor, target: Target, o: CrossEntropyOptions, known: string[]): Tensor {
+  const logProbs = OP === 'nllLoss';
+  check(OP, logits, scores(OP));
+  checkOptionNames(OP, o, known);
   const reduction = checkReduction(OP, o.reduction ?? 'mean');
   const eps = o.labelSmoothing ?? 0;
   if (typeof eps !== 'number' || !(eps >= 0 && eps <= 1)) {
@@ -120,21 +138,21 @@ export function crossEntropy(logits: Tensor, target: Target, o: CrossEntropyOpti
   }
   const ignore = o.ignoreIndex ?? -100;
   if (!Number.isInteger(ignore) || Math.abs(ignore) > 2 ** 31 - 1) throw new Error(`webgrad.${OP}: ignoreIndex must be an integer (got ${ignore})`);
-  if (logits.dtype !== 'float32') throw new Error(`webgrad.${OP}: logits must be float32 (got ${logits.dtype}); convert with .float()`);
+  if (logits.dtype !== 'float32') throw new Error(`webgrad.${OP}: ${scores(OP)} must be float32 (got ${logits.dtype}); convert with .float()`);
   if (logits.ndim !== 1 && logits.ndim !== 2) {
     throw new Error(
-      `webgrad.${OP}: logits must be [N, C] or [C] (got shape ${fmt(logits.shape)}); for [N, C, d1, ...] move the class dim last and reshape to [-1, C]`,
+      `webgrad.${OP}: ${scores(OP)} must be [N, C] or [C] (got shape ${fmt(logits.shape)}); for [N, C, d1, ...] move the class dim last and reshape to [-1, C]`,
     );
   }
   const single = logits.ndim === 1;
   const C = logits.shape[logits.ndim - 1];
   const N = single ? 1 : logits.shape[0];
-  if (C === 0) throw new Error(`webgrad.${OP}: logits of shape ${fmt(logits.shape)} have no classes`);
-  const { w, owned: ownW } = weightTensor(o.weight, C);
-  const { t, owned, cpu } = targetTensor(target, N, C, ignore, logits.shape);
-  const spec: CrossEntropySpec = { weighted: w !== null, smoothing: eps > 0, mean: reduction === 'mean' };
+  if (C === 0) throw new Error(`webgrad.${OP}: ${scores(OP)} of shape ${fmt(logits.shape)} ${OP === 'nllLoss' ? 'has' : 'have'} no classes`);
+  const { w, owned: ownW } = weightTensor(OP, o.weight, C);
+  const { t, owned, cpu } = targetTensor(OP, target, N, C, ignore, logits.shape);
+  const spec: CrossEntropySpec = { weighted: w !== null, smoothing: eps > 0, mean: reduction === 'mean', logProbs };
   const { flag, id } = registerCheck(`${OP}:${C}:${ignore}`, (row, value) =>
-    `webgrad.${OP}: target[${row}] = ${value | 0} is not a class index in [0, ${C}) (logits with ${C} classes); ` +
+    `webgrad.${OP}: target[${row}] = ${value | 0} is not a class index in [0, ${C}) (${scores(OP)} with ${C} classes); ` +
       `the only other value allowed is ignoreIndex (${ignore}). Found on the GPU by the loss kernel and reported at this readback.`,
     cpu === null, // targets from the CPU were checked above
   );
