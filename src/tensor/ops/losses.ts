@@ -2,7 +2,7 @@
  * Elementwise losses and activations of nn.functional (torch 1.13 semantics), each one fused kernel
  * forward and one backward, then the reduction ('mean' by default, 'sum', or 'none'). With d = a − b:
  *   l1Loss        |d|                                         d/da = sign(d)
- *   smoothL1Loss  |d| < β ? d²/(2β) : |d| − β/2                d/da = |d| < β ? d/β : sign(d)
+ *   smoothL1Loss  |d| < β ? d²/(2β) : |d| − β/2                d/da = |d| < β ? d/β : d > 0 ? 1 : −1 (−1 at d = β = 0, for b too, as torch)
  *   huberLoss     |d| < δ ? d²/2 : δ(|d| − δ/2)                d/da = |d| < δ ? d : δ·sign(d)
  *   binaryCrossEntropyWithLogits, x logits, y targets, p = posWeight, L = 1 + (p − 1)·y:
  *     ℓ = (1 − y)·x + L·softplus(−x),  softplus(−x) = max(−x, 0) + log(1 + e^−|x|)  (never overflows)
@@ -35,7 +35,6 @@ function reduction(op: string, o: object, known: string[]): Reduction {
   return checkReduction(op, (o as { reduction?: Reduction }).reduction ?? 'mean');
 }
 const reduce = (l: Tensor, r: Reduction): Tensor => (r === 'none' ? l : r === 'sum' ? sum(l) : mean(l));
-const negate = (t: Tensor) => fused('-a', t);
 
 /** Mean (or sum, or none) of |a − b| (torch.nn.functional.l1_loss). */
 export const l1Loss = defineOp({
@@ -56,8 +55,9 @@ const robust = (huber: boolean) =>
         ? 'select(c * (abs(a - b) - T(0.5) * c), T(0.5) * (a - b) * (a - b), abs(a - b) < c)'
         : 'select(abs(a - b) - T(0.5) * c, T(0.5) * (a - b) * (a - b) / c, abs(a - b) < c)', [a, b, k]),
     backward(ctx, g, a: Tensor, b: Tensor, k: number) {
-      const ga = fused(huber ? 'a * select(d * sign(b - c), b - c, abs(b - c) < d)' : 'a * select(sign(b - c), (b - c) / d, abs(b - c) < d)', g, a, b, k);
-      return [ga, ctx.needs[1] ? negate(ga) : null];
+      // the loss is symmetric: b's gradient is a's with the sides swapped (as torch, also at the tie)
+      const expr = huber ? 'a * select(d * sign(b - c), b - c, abs(b - c) < d)' : 'a * select(select(T(-1.0), T(1.0), b > c), (b - c) / d, abs(b - c) < d)';
+      return [ctx.needs[0] ? fused(expr, g, a, b, k) : null, ctx.needs[1] ? fused(expr, g, b, a, k) : null];
     },
   });
 const smoothL1 = robust(false);
