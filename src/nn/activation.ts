@@ -77,6 +77,7 @@ export class ModuleList extends Module {
     if (!Number.isInteger(j) || j < 0 || j >= this.#length) throw new Error(`webgrad.nn.ModuleList.at: index ${i} is out of range for a list of ${this.#length}`);
     return this[j];
   }
+  /** The modules in order. */
   *[Symbol.iterator](): IterableIterator<Module> {
     for (let i = 0; i < this.#length; i++) yield this[i];
   }

@@ -5,6 +5,9 @@
  * then 'none' (the [N] losses), 'sum', or 'mean' (the default): the sum divided by the total weight of
  * the targets that are not ignored (their count without weights), as torch.
  *
+ * nllLoss(logProbs, target, { weight, ignoreIndex, reduction }) is the same with log-probabilities as
+ * input: the same kernels with the softmax left out.
+ *
  * Targets outside [0, C) other than ignoreIndex: known on the CPU (an Int32Array or number[]) they
  * throw here naming the row and value; in a GPU tensor the kernel flags them and the next
  * toArray()/item() throws with the row and value (no extra readback). Not supported (torch has them):
