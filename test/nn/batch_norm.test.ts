@@ -7,6 +7,7 @@ import * as wg from '../../src/index.js';
 import fx from '../fixtures/norm.json';
 import { expectClose } from '../helpers/expect_close.js';
 import { collect } from '../../src/tensor/index.js';
+import { gradcheck } from '../../src/testing/index.js';
 
 const F = wg.nn.functional;
 type FxTensor = { shape: number[]; data: number[] };
@@ -73,6 +74,43 @@ function makeModule(c: ModuleCase): wg.nn.BatchNorm1d {
   if (c.affine) m.loadStateDict({ weight: c.state.weight.data, bias: c.state.bias.data }, { strict: false });
   return m;
 }
+
+describe('batchNorm kernels and finite differences', () => {
+  it('forward is two dispatches and backward two, in train and eval', () => {
+    const x = wg.randn([4, 3, 5], { seed: 7, requiresGrad: true });
+    const [w, b] = [wg.ones([3], { requiresGrad: true }), wg.zeros([3], { requiresGrad: true })];
+    const [rm, rv] = [wg.zeros([3]), wg.ones([3])];
+    for (const training of [true, false]) {
+      const d0 = wg.stats().dispatches;
+      const y = F.batchNorm(x, rm, rv, w, b, { training });
+      const d1 = wg.stats().dispatches;
+      const g = wg.ones([4, 3, 5]);
+      const d1b = wg.stats().dispatches;
+      y.backward(g);
+      g.dispose();
+      const d2 = wg.stats().dispatches;
+      expect([d1 - d0, d2 - d1b]).toEqual([2, 2]);
+      y.dispose();
+      for (const p of [x, w, b]) { p.grad!.dispose(); p.grad = null; }
+    }
+    for (const t of [x, w, b, rm, rv]) t.dispose();
+  });
+
+  it('gradients match central differences (x, weight, bias; train and eval)', async () => {
+    const x = wg.randn([3, 2, 4], { seed: 11 });
+    const w = wg.tensor([0.7, 1.3], [2]);
+    const b = wg.tensor([0.2, -0.4], [2]);
+    const [rm, rv] = [wg.tensor([0.1, -0.2], [2]), wg.tensor([0.9, 1.4], [2])];
+    for (const training of [true, false]) {
+      // training normalises with the batch's statistics (no running buffers to update between evaluations)
+      const f = (xx: wg.Tensor, ww: wg.Tensor, bb: wg.Tensor) =>
+        F.batchNorm(xx, training ? null : rm, training ? null : rv, ww, bb, { training }).pow(2).sum();
+      const r = await gradcheck(f, [x, w, b], { eps: 1e-2, atol: 2e-2, rtol: 2e-2 });
+      expect(r.ok, r.message).toBe(true);
+    }
+    for (const t of [x, w, b, rm, rv]) t.dispose();
+  });
+});
 
 describe('BatchNorm1d / BatchNorm2d vs torch 1.13', () => {
   for (const c of moduleCases) {
