@@ -78,10 +78,10 @@ const op = defineOp({
       ctx.launch({
         wgsl: batchNormStatsWgsl({ running: !!mean, cumulative }),
         buffers: { x, mean: mu, invstd, ...(mean ? { rm: mean, rv: vari! } : {}), ...(cumulative ? { nbt: nbt! } : {}) },
-        uniforms, work: { groups: C },
+        uniforms, work: { groups: C }, label: `${OP} stats`,
       });
     } else {
-      ctx.launch({ wgsl: batchNormEvalStatsWgsl(), buffers: { rm: mean!, rv: vari!, mean: mu, invstd }, uniforms, work: { threads: C, size: NORM_WG } });
+      ctx.launch({ wgsl: batchNormEvalStatsWgsl(), buffers: { rm: mean!, rv: vari!, mean: mu, invstd }, uniforms, work: { threads: C, size: NORM_WG }, label: `${OP} stats` });
     }
     const y = ctx.empty(x.shape);
     const count = training && !!nbt;
@@ -107,7 +107,7 @@ const op = defineOp({
     if (train || needW || needB) {
       db = ctx.empty([C]);
       dw = ctx.empty([C]);
-      ctx.launch({ wgsl: batchNormSumsWgsl(), buffers: { x, g, mean, invstd, db, dw }, uniforms, work: { groups: C } });
+      ctx.launch({ wgsl: batchNormSumsWgsl(), buffers: { x, g, mean, invstd, db, dw }, uniforms, work: { groups: C }, label: `${OP} backward sums` });
     }
     let dx: Tensor | null = null;
     if (ctx.needs[0]) {
@@ -115,7 +115,7 @@ const op = defineOp({
       ctx.launch({
         wgsl: batchNormGradWgsl({ weight: !!w, train }),
         buffers: { x, g, mean, invstd, ...(train ? { db: db!, dw: dw! } : {}), ...(w ? { weight: w } : {}), dx },
-        uniforms, work: { threads: x.size, size: NORM_WG },
+        uniforms, work: { threads: x.size, size: NORM_WG }, label: `${OP} backward`,
       });
     }
     const grads: (Tensor | null)[] = [dx];
