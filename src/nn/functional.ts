@@ -90,3 +90,7 @@ export function dropout(x: Tensor, p = 0.5, training = true, o: DropoutOptions =
   if (!y.node) mask.dispose();
   return y;
 }
+
+// normalisation, losses and activations declared in src/tensor/ops (norm.ts, losses.ts, cross_entropy.ts)
+export { batchNorm, nllLoss, l1Loss, smoothL1Loss, huberLoss, binaryCrossEntropyWithLogits, leakyRelu, silu } from '../tensor/index.js';
+export type { BatchNormOptions, NllLossOptions } from '../tensor/index.js';

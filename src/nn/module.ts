@@ -6,10 +6,14 @@
  * Names follow torch: `0.weight`, `layers.1.bias`. Properties are visited in creation order (JavaScript
  * puts integer-like keys such as Sequential's '0', '1' first), and a tensor reached twice (shared
  * weights) is listed once, under its first name, as torch does. Private (#) fields are not seen.
+ * Buffers (torch's register_buffer: BatchNorm's running statistics) are tensors marked with
+ * registerBuffer(): saved and loaded by stateDict()/loadStateDict() but not parameters (no gradient,
+ * not optimised).
  */
 import { Tensor, runtime, fmt, sameShape } from '../tensor/index.js';
 
 const parameterSet = new WeakSet<Tensor>();
+const bufferSet = new WeakSet<Tensor>();
 
 /**
  * torch.nn.Parameter: mark a tensor as a parameter (sets requiresGrad) and return it. A parameter stays
@@ -96,6 +100,39 @@ export abstract class Module {
     return this.namedParameters().map(([, p]) => p);
   }
 
+  /** Mark `t` as this module's buffer `name` (torch's register_buffer) and assign it; returns it. */
+  protected registerBuffer<T extends Tensor>(name: string, t: T): T {
+    if (!(t instanceof Tensor) || isParameter(t)) throw new Error(`webgrad.nn.${this.constructor.name}.registerBuffer: '${name}' must be a Tensor that is not a parameter`);
+    bufferSet.add(t);
+    (this as unknown as Record<string, Tensor>)[name] = t;
+    return t;
+  }
+  /** Buffers with dotted names, as namedParameters(). */
+  namedBuffers(): [string, Tensor][] {
+    return this.namedState().filter(([, t]) => bufferSet.has(t));
+  }
+  /** All buffers of this module and its submodules. */
+  buffers(): Tensor[] {
+    return this.namedBuffers().map(([, t]) => t);
+  }
+  /** Parameters and buffers in property order per module (torch's state_dict order), each tensor once. */
+  private namedState(): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    const seen = new Set<Tensor>();
+    const isState = (v: unknown): v is Tensor => isParameter(v) || (v instanceof Tensor && bufferSet.has(v) && !v.disposed);
+    for (const [prefix, m] of this.namedModules()) {
+      const add = (key: string, v: unknown) => {
+        if (isState(v) && !seen.has(v)) out.push([prefix ? `${prefix}.${key}` : key, v]);
+        if (isState(v)) seen.add(v);
+      };
+      for (const [key, v] of Object.entries(m)) {
+        if (Array.isArray(v)) v.forEach((t, i) => add(`${key}.${i}`, t));
+        else add(key, v);
+      }
+    }
+    return out;
+  }
+
   /** Set training mode here and in every child; returns this. */
   train(mode = true): this {
     for (const m of this.modules()) m.training = mode;
@@ -120,12 +157,12 @@ export abstract class Module {
   }
 
   /**
-   * { name: parameter } in namedParameters() order. The values are the parameters themselves, not
-   * copies (torch's are detached aliases of the same storage too): clone() one to keep a snapshot,
-   * and do not dispose them.
+   * { name: parameter or buffer }, each module's in property order. The values are the tensors
+   * themselves, not copies (torch's are detached aliases of the same storage too): clone() one to keep
+   * a snapshot, and do not dispose them.
    */
   stateDict(): Record<string, Tensor> {
-    return Object.fromEntries(this.namedParameters());
+    return Object.fromEntries(this.namedState());
   }
 
   /**
@@ -133,7 +170,7 @@ export abstract class Module {
    * parameters see the new values). With strict (the default) the keys must match exactly.
    */
   loadStateDict(sd: Record<string, StateValue>, { strict = true }: { strict?: boolean } = {}): LoadResult {
-    const own = this.namedParameters();
+    const own = this.namedState();
     const names = new Set(own.map(([n]) => n));
     const missingKeys = own.map(([n]) => n).filter((n) => !(n in sd));
     const unexpectedKeys = Object.keys(sd).filter((k) => !names.has(k));
@@ -152,7 +189,7 @@ export abstract class Module {
         if (v.dtype !== p.dtype) throw new Error(`${who}: '${n}' is ${v.dtype} in the state dict but ${p.dtype} in the model`);
         v.buffer('loadStateDict');
       } else if (v?.length !== p.size) {
-        throw new Error(`${who}: '${n}' has ${v?.length} values in the state dict but the parameter ${fmt(p.shape)} holds ${p.size}`);
+        throw new Error(`${who}: '${n}' has ${v?.length} values in the state dict but the tensor ${fmt(p.shape)} holds ${p.size}`);
       }
       return [p, v] as const;
     });

@@ -12,6 +12,7 @@
  *   loss_i   = s·((1−ε)·nll_i + (ε/C)·smooth_i),   0 for ignored rows (t = ignoreIndex)
  * with s = 1 ('none', 'sum') or 1/W for 'mean', W = Σ of w_t over the rows not ignored (their count
  * without weights), as torch 1.13 normalises both terms; W = 0 (every row ignored) gives NaN, as torch.
+ * nllLoss binds log-probabilities as x: lse = 0 and p = 0, the same kernels without the softmax.
  * Σ_j w_j·logp_j is accumulated as Σ_j w_j(x_j − x_0) + (x_0 − lse)·Σ_j w_j, so large logits do not cancel.
  * A target outside [0, C) that is not ignoreIndex gives NaN for its row and claims the flag (flag.ts)
  * with its row and value; the next readback throws with them.
@@ -29,6 +30,8 @@ export interface CrossEntropySpec {
   smoothing: boolean;
   /** 'mean': the scale 1/W is read from `den` [1]. */
   mean: boolean;
+  /** x holds log-probabilities already (nllLoss): lse = 0, no softmax (and no smoothing). */
+  logProbs?: boolean;
 }
 
 const UNIFORMS: [string, 'u32' | 'f32' | 'i32'][] = [['rows', 'u32'], ['C', 'u32'], ['eps', 'f32'], ['ignore', 'i32'], ['flag_id', 'u32']];
@@ -59,12 +62,12 @@ const rowPass = (s: CrossEntropySpec) => `
   var se = 0.0;
   var swx = 0.0;
   var sw = ${s.weighted ? '0.0' : 'f32(u.C)'};
-  for (var j = 0u; j < u.C; j++) {
+  ${s.logProbs ? 'let lse = 0.0;' : `for (var j = 0u; j < u.C; j++) {
     let v = x[base + j];
     if (v > m) { se = se * exp(m - v) + 1.0; m = v; } else { se += exp(v - m); }
     ${s.smoothing ? `let wj = ${s.weighted ? 'weight[j]' : '1.0'}; swx += wj * (v - x0);${s.weighted ? ' sw += wj;' : ''}` : s.weighted ? 'sw += weight[j];' : ''}
   }
-  let lse = m + log(se);
+  let lse = m + log(se);`}
   let wt = select(0.0, ${s.weighted ? 'weight[u32(select(0, t, valid))]' : '1.0'}, valid);`;
 
 /** Per-row losses: loss [rows] (already scaled for 'mean', summed afterwards). */
@@ -110,7 +113,7 @@ export function crossEntropyBackwardWgsl(s: CrossEntropySpec): string {
   let b = g[row] * scale * u.eps / f32(u.C);
   let inv = 1.0 / se;
   for (var j = 0u; j < u.C; j++) {
-    let p = exp(x[base + j] - m) * inv;
+    let p = ${s.logProbs ? '0.0' : 'exp(x[base + j] - m) * inv'};
     let hit = select(0.0, 1.0, j == u32(t));
     dx[base + j] = a * (p - hit)${s.smoothing ? ` + b * (p * sw - ${s.weighted ? 'weight[j]' : '1.0'})` : ''};
   }`,

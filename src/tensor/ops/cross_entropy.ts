@@ -5,6 +5,9 @@
  * then 'none' (the [N] losses), 'sum', or 'mean' (the default): the sum divided by the total weight of
  * the targets that are not ignored (their count without weights), as torch.
  *
+ * nllLoss(logProbs, target, { weight, ignoreIndex, reduction }) is the same with log-probabilities as
+ * input: the same kernels with the softmax left out.
+ *
  * Targets outside [0, C) other than ignoreIndex: known on the CPU (an Int32Array or number[]) they
  * throw here naming the row and value; in a GPU tensor the kernel flags them and the next
  * toArray()/item() throws with the row and value (no extra readback). Not supported (torch has them):
@@ -37,8 +40,11 @@ export interface CrossEntropyOptions {
   ignoreIndex?: number;
 }
 
-const OP = 'crossEntropy';
 const KNOWN = ['reduction', 'labelSmoothing', 'weight', 'ignoreIndex'];
+/** What the messages call the scores: crossEntropy's logits, nllLoss's input (log-probabilities). */
+const scores = (OP: string) => (OP === 'nllLoss' ? 'input' : 'logits');
+/** Subject-verb agreement for the messages: "logits have", "input has". */
+const have = (OP: string) => (OP === 'nllLoss' ? 'has' : 'have');
 
 export function checkReduction(op: string, r: unknown): Reduction {
   if (r !== 'mean' && r !== 'sum' && r !== 'none') {
@@ -61,10 +67,10 @@ export function checkOptionNames(op: string, o: object, known: readonly string[]
 type Target = Tensor | Int32Array | readonly number[];
 
 /** The targets as an int32 GPU tensor (uploaded when given on the CPU, as `cpu`). */
-function targetTensor(target: Target, N: number, C: number, ignore: number, logitsShape: readonly number[]): { t: Tensor; cpu: ArrayLike<number> | null } {
+function targetTensor(OP: string, target: Target, N: number, C: number, ignore: number, logitsShape: readonly number[]): { t: Tensor; cpu: ArrayLike<number> | null } {
   const expected = logitsShape.length === 1 ? '[] or [1]' : `[${N}]`;
   const shapeError = (got: string) =>
-    new Error(`webgrad.${OP}: target of shape ${got} does not match logits of shape ${fmt(logitsShape)}; expected one class index per row, shape ${expected}`);
+    new Error(`webgrad.${OP}: target of shape ${got} does not match ${scores(OP)} of shape ${fmt(logitsShape)}; expected one class index per row, shape ${expected}`);
   if (target instanceof Tensor) {
     check(OP, target, 'target');
     if (target.dtype !== 'int32') {
@@ -85,7 +91,7 @@ function targetTensor(target: Target, N: number, C: number, ignore: number, logi
     if (c === ignore) continue;
     if (!Number.isInteger(c) || c < 0 || c >= C) {
       throw new Error(
-        `webgrad.${OP}: target[${i}] = ${c} is not a class index in [0, ${C}) (logits of shape ${fmt(logitsShape)}); ` +
+        `webgrad.${OP}: target[${i}] = ${c} is not a class index in [0, ${C}) (${scores(OP)} of shape ${fmt(logitsShape)}); ` +
           `the only other value allowed is ignoreIndex (${ignore})`,
       );
     }
@@ -93,7 +99,7 @@ function targetTensor(target: Target, N: number, C: number, ignore: number, logi
   return { t: fromData(Int32Array.from(target), [N], { dtype: 'int32' }), cpu: target };
 }
 
-function weightTensor(w: CrossEntropyOptions['weight'], C: number): Tensor | null {
+function weightTensor(OP: string, w: CrossEntropyOptions['weight'], C: number): Tensor | null {
   if (w === undefined || w === null) return null;
   if (w instanceof Tensor) {
     check(OP, w, 'weight');
@@ -104,7 +110,7 @@ function weightTensor(w: CrossEntropyOptions['weight'], C: number): Tensor | nul
     return w;
   }
   if (!(w instanceof Float32Array) && !Array.isArray(w)) throw new Error(`webgrad.${OP}: weight must be a Tensor, a Float32Array or an array of ${C} numbers`);
-  if (w.length !== C) throw new Error(`webgrad.${OP}: weight has ${w.length} values; logits have ${C} classes`);
+  if (w.length !== C) throw new Error(`webgrad.${OP}: weight has ${w.length} values; ${scores(OP)} ${have(OP)} ${C} classes`);
   return fromData(Float32Array.from(w), [C]);
 }
 
@@ -112,11 +118,11 @@ function weightTensor(w: CrossEntropyOptions['weight'], C: number): Tensor | nul
  * The loss per row, one kernel (the primitive): the targets and weights it uploads, and the denominator
  * of 'mean', are kept for the rule with ctx.save and freed after it. Returns [N] ([1] for a [C] input).
  */
-const lossRows = defineOp({
+const lossRows = (OP: 'crossEntropy' | 'nllLoss', known: readonly string[]) => defineOp({
   name: OP,
   forward: (ctx, logits: Tensor, target: Target, o: CrossEntropyOptions) => {
-    check(OP, logits, 'logits');
-    checkOptionNames(OP, o, KNOWN);
+    check(OP, logits, scores(OP));
+    checkOptionNames(OP, o, known);
     const reduction = checkReduction(OP, o.reduction ?? 'mean');
     const eps = o.labelSmoothing ?? 0;
     if (typeof eps !== 'number' || !(eps >= 0 && eps <= 1)) {
@@ -124,20 +130,20 @@ const lossRows = defineOp({
     }
     const ignore = o.ignoreIndex ?? -100;
     if (!Number.isInteger(ignore) || Math.abs(ignore) > 2 ** 31 - 1) throw new Error(`webgrad.${OP}: ignoreIndex must be an integer (got ${ignore})`);
-    if (logits.dtype !== 'float32') throw new Error(`webgrad.${OP}: logits must be float32 (got ${logits.dtype}); convert with .float()`);
+    if (logits.dtype !== 'float32') throw new Error(`webgrad.${OP}: ${scores(OP)} must be float32 (got ${logits.dtype}); convert with .float()`);
     if (logits.ndim !== 1 && logits.ndim !== 2) {
       throw new Error(
-        `webgrad.${OP}: logits must be [N, C] or [C] (got shape ${fmt(logits.shape)}); for [N, C, d1, ...] move the class dim last and reshape to [-1, C]`,
+        `webgrad.${OP}: ${scores(OP)} must be [N, C] or [C] (got shape ${fmt(logits.shape)}); for [N, C, d1, ...] move the class dim last and reshape to [-1, C]`,
       );
     }
     const C = logits.shape[logits.ndim - 1];
     const N = logits.ndim === 1 ? 1 : logits.shape[0];
-    if (C === 0) throw new Error(`webgrad.${OP}: logits of shape ${fmt(logits.shape)} have no classes`);
-    const w = weightTensor(o.weight, C);
-    const { t, cpu } = targetTensor(target, N, C, ignore, logits.shape);
-    const spec = specOf(o);
+    if (C === 0) throw new Error(`webgrad.${OP}: ${scores(OP)} of shape ${fmt(logits.shape)} ${have(OP)} no classes`);
+    const w = weightTensor(OP, o.weight, C);
+    const { t, cpu } = targetTensor(OP, target, N, C, ignore, logits.shape);
+    const spec = specOf(OP, o);
     const { flag, id } = registerCheck(`${OP}:${C}:${ignore}`, (row, value) =>
-      `webgrad.${OP}: target[${row}] = ${value | 0} is not a class index in [0, ${C}) (logits with ${C} classes); ` +
+      `webgrad.${OP}: target[${row}] = ${value | 0} is not a class index in [0, ${C}) (${scores(OP)} with ${C} classes); ` +
         `the only other value allowed is ignoreIndex (${ignore}). Found on the GPU by the loss kernel and reported at this readback.`,
       cpu === null, // targets from the CPU were checked above
     );
@@ -161,15 +167,19 @@ const lossRows = defineOp({
   },
   backward: (ctx, g, logits: Tensor, target: Target, o: CrossEntropyOptions) => {
     const dx = ctx.empty(logits.shape);
-    const spec = specOf(o);
+    const spec = specOf(OP, o);
     const uniforms = { rows: logits.ndim === 1 ? 1 : logits.shape[0], C: logits.shape[logits.ndim - 1], eps: o.labelSmoothing ?? 0, ignore: o.ignoreIndex ?? -100, flag_id: 0 };
     ctx.launch({ wgsl: crossEntropyBackwardWgsl(spec), buffers: { ...operands(logits, ctx.saved, spec), g, dx }, uniforms, work: { threads: uniforms.rows, size: CE_WG } });
     return target instanceof Tensor ? [dx, null] : [dx];
   },
 });
 
-const specOf = (o: CrossEntropyOptions): CrossEntropySpec =>
-  ({ weighted: o.weight !== undefined && o.weight !== null, smoothing: (o.labelSmoothing ?? 0) > 0, mean: (o.reduction ?? 'mean') === 'mean' });
+const specOf = (OP: string, o: CrossEntropyOptions): CrossEntropySpec => ({
+  weighted: o.weight !== undefined && o.weight !== null,
+  smoothing: (o.labelSmoothing ?? 0) > 0,
+  mean: (o.reduction ?? 'mean') === 'mean',
+  logProbs: OP === 'nllLoss',
+});
 /** The kernels' common bindings from the logits and what forward saved: [targets, weight?, den?]. */
 function operands(x: Tensor, saved: readonly Tensor[], spec: CrossEntropySpec): Record<string, Tensor> {
   const [labels, ...rest] = saved;
@@ -178,11 +188,27 @@ function operands(x: Tensor, saved: readonly Tensor[], spec: CrossEntropySpec): 
   return { x, labels, ...(weight ? { weight } : {}), ...(den ? { den } : {}) };
 }
 
+/** The loss of a class-index target, reduced as asked, as a composition of the per-row primitive. */
+function classLoss(OP: 'crossEntropy' | 'nllLoss', known: readonly string[]) {
+  const rowsOp = lossRows(OP, known);
+  return defineOp({
+    name: OP,
+    forward: (_ctx, logits: Tensor, target: Target, o: CrossEntropyOptions = {}) => {
+      const rows = rowsOp(logits, target, o);
+      return o.reduction === 'none' ? (logits.ndim === 1 ? reshape(rows, []) : rows) : sum(rows);
+    },
+  });
+}
+
 /** Cross-entropy between `logits` [n, C] and integer class targets [n] (torch.nn.functional.cross_entropy), fused into one kernel forward and one backward. */
-export const crossEntropy: (logits: Tensor, target: Target, o?: CrossEntropyOptions) => Tensor = defineOp({
-  name: OP,
-  forward: (_ctx, logits: Tensor, target: Target, o: CrossEntropyOptions = {}) => {
-    const rows = lossRows(logits, target, o);
-    return o.reduction === 'none' ? (logits.ndim === 1 ? reshape(rows, []) : rows) : sum(rows);
-  },
-});
+export const crossEntropy: (logits: Tensor, target: Target, o?: CrossEntropyOptions) => Tensor = classLoss('crossEntropy', KNOWN);
+
+/** Options of nllLoss: crossEntropy's without labelSmoothing. */
+export type NllLossOptions = Omit<CrossEntropyOptions, 'labelSmoothing'>;
+
+/**
+ * Negative log-likelihood of integer class targets given log-probabilities [n, C] or [C]
+ * (torch.nn.functional.nll_loss): loss_i = −w_t·logProbs[i, t], with crossEntropy's weight, ignoreIndex
+ * and reductions; crossEntropy's kernels without the softmax.
+ */
+export const nllLoss: (logProbs: Tensor, target: Target, o?: NllLossOptions) => Tensor = classLoss('nllLoss', ['reduction', 'weight', 'ignoreIndex']);
