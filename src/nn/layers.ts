@@ -2,10 +2,10 @@
  * Layers: Linear, Sequential, the activations, Dropout, Flatten. Each is a small Module whose forward
  * calls tensor ops; autograd needs nothing from them.
  */
-import { Tensor, Generator, mm, add, reshape, relu, tanh, sigmoid, gelu, fmt, type GeluOptions } from '../tensor/index.js';
+import { Tensor, Generator, reshape, relu, tanh, sigmoid, gelu, fmt, type GeluOptions } from '../tensor/index.js';
 import { Module, Parameter } from './module.js';
 import { kaimingUniform, uniform, calculateFanInAndFanOut } from './init.js';
-import { dropout } from './functional.js';
+import { dropout, linear } from './functional.js';
 
 function input(who: string, x: unknown): Tensor {
   if (!(x instanceof Tensor)) throw new Error(`webgrad.nn.${who}: forward expects a Tensor (got ${typeof x})`);
@@ -49,16 +49,7 @@ export class Linear extends Module {
     if (x.ndim === 0 || x.shape[x.ndim - 1] !== this.inFeatures) {
       throw new Error(`webgrad.nn.Linear(${this.inFeatures}, ${this.outFeatures}): expected an input whose last dimension is ${this.inFeatures}, got shape ${fmt(x.shape)}`);
     }
-    const lead = x.shape.slice(0, -1);
-    const x2 = x.ndim === 2 || x.ndim === 3 ? x : reshape(x, [-1, this.inFeatures]);
-    const xw = mm(x2, this.weight, false, true, 'nn.Linear');
-    const y = this.bias ? add(xw, this.bias) : xw;
-    const out = y.ndim === x.ndim ? y : reshape(y, [...lead, this.outFeatures]);
-    if (!out.node) {
-      // nothing recorded (noGrad): free the intermediates now, as backward() would have
-      for (const t of new Set([x2, xw, y])) if (t !== x && t !== out) t.dispose();
-    }
-    return out;
+    return linear(x, this.weight, this.bias);
   }
 
   protected override extraRepr(): string {

@@ -156,6 +156,18 @@ describe('Linear', () => {
     }
   });
 
+  it('functional linear equals the module, and leaves only its output under noGrad', async () => {
+    const lin = new nn.Linear(5, 3);
+    const x = wg.randn([2, 1, 2, 5], { seed: 3 });
+    const a = lin.forward(x);
+    const before = wg.memory().tensors;
+    const b = wg.noGrad(() => nn.functional.linear(x, lin.weight, lin.bias));
+    expect(wg.memory().tensors - before).toBe(1); // the reshaped input, x·Wᵀ and the bias sum are freed
+    expect(Array.from(await b.toArray())).toEqual(Array.from(await a.toArray()));
+    expect(() => nn.functional.linear(x, wg.zeros([3, 4]))).toThrow(/webgrad\.linear: input \[2, 1, 2, 5\] and weight \[3, 4\]/);
+    for (const t of [a, b, x]) t.dispose();
+  });
+
   it('explains a wrong input size', () => {
     const x = wg.zeros([2, 4]);
     expect(() => new nn.Linear(5, 3).forward(x)).toThrow(/Linear\(5, 3\).*last dimension is 5.*\[2, 4\]/);
