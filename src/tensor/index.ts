@@ -5,3 +5,4 @@ export * from './shape.js';
 export * from './ops/index.js';
 export { setRuntime, runtime, hasRuntime, setMatmulVariant, matmulVariant } from './context.js';
 export { save, load } from './checkpoint.js';
+export * from './create_more.js';

@@ -6,3 +6,7 @@ export * from './softmax.js';
 export * from './cross_entropy.js';
 export { record } from './record.js';
 export { defineOp, launch, workgroups, type OpContext, type OpDecl, type Launch, type Work } from './op.js';
+export * from './layout.js';
+export * from './select.js';
+export * from './stats.js';
+export * from './math.js';
