@@ -87,7 +87,8 @@ describe('tensor ops against torch', () => {
         loss.dispose();
       }
       for (const t of [...outs, ...ins]) t.dispose();
-      expect(wg.memory().tensors, 'tensors left behind').toBe(before);
+      // ≤: a garbage collection may free an earlier test's dropped tensors meanwhile (a leak only adds)
+      expect(wg.memory().tensors, 'tensors left behind').toBeLessThanOrEqual(before);
     });
   }
 });

@@ -20,7 +20,7 @@ describe('gradients against finite differences', () => {
     ['where · maskedFill', (a, b) => wg.where(a.gt(0), a.mul(b), b.cos()).maskedFill(b.lt(-0.5), 3), () => [rand([3, 4], 5), rand([4], 6)]],
     ['logsumexp over two dims', (x) => x.logsumexp([0, 2]), () => [rand([2, 3, 4], 7)]],
     ['cumsum', (x) => x.cumsum(-2).square(), () => [rand([2, 5, 3], 8)]],
-    ['var and std', (x) => x.var(1).add(x.std([0, 1], { correction: 0, keepdim: true }).sum()), () => [rand([3, 4], 9)]],
+    ['var and std', (x) => wg.var(x, 1).add(x.std([0, 1], { correction: 0, keepdim: true }).sum()), () => [rand([3, 4], 9)]],
     ['norm p = 3 and 2', (x) => x.norm(3, 1).add(x.norm()), () => [rand([3, 4], 10)]],
     ['min and rsqrt', (x) => x.min(0).add(x.abs().add(0.5).rsqrt().min()), () => [rand([4, 3], 11)]],
     ['tril · triu', (x) => x.tril(-1).add(x.triu(2)).mul(x), () => [rand([2, 3, 4], 12)]],
@@ -131,7 +131,8 @@ describe('memory', () => {
       const m = wg.memory();
       seen.push({ tensors: m.tensors, bytes: m.bytes });
     }
-    expect(seen.slice(1).every((m) => m.tensors === seen[1].tensors && m.bytes === seen[1].bytes), JSON.stringify(seen)).toBe(true);
+    // ≤, not =: a garbage collection may free earlier tests' dropped tensors meanwhile (a leak only adds)
+    expect(seen.slice(1).every((m) => m.tensors <= seen[1].tensors && m.bytes <= seen[1].bytes), JSON.stringify(seen)).toBe(true);
     expect(Number.isFinite(await w.sum().item())).toBe(true);
   });
 });

@@ -11,6 +11,7 @@ import { gatherWgsl, gatherBackwardWgsl, COPY_WG } from '../../shaders/copy.js';
 import { vec8 } from '../../shaders/kernel.js';
 import { registerCheck } from '../checks.js';
 import { defineOp } from './op.js';
+import { fromData } from '../create.js';
 import { runElementwise, keepsInt, int } from './elementwise.js';
 
 function gatherDims(x: Tensor, dim: number, index: Tensor): number {
@@ -86,13 +87,15 @@ export const where = defineOp<[cond: Tensor, a: TensorLike, b: TensorLike]>({
 });
 
 /** x with `value` where mask is nonzero; mask broadcasts to x's shape (torch.masked_fill). */
-export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
-  isCond('maskedFill', mask);
-  if (!(x instanceof Tensor)) throw new Error('webgrad.maskedFill: x must be a Tensor');
-  if (typeof value !== 'number') throw new Error(`webgrad.maskedFill: value must be a number (got ${typeof value})`);
-  if (!sameShape(broadcastShapes('maskedFill', x.shape, mask.shape), x.shape)) {
-    throw new Error(`webgrad.maskedFill: mask of shape ${fmt(mask.shape)} does not broadcast to the input's shape ${fmt(x.shape)}`);
-  }
-  // an int32 tensor keeps its type: the value is truncated toward zero, as torch does
-  return where(mask, x.dtype === 'int32' ? Math.trunc(value) : value, x);
-}
+export const maskedFill = defineOp<[x: Tensor, mask: Tensor, value: number]>({
+  name: 'maskedFill',
+  forward: (_ctx, x, mask, value) => {
+    isCond('maskedFill', mask);
+    if (typeof value !== 'number') throw new Error(`webgrad.maskedFill: value must be a number (got ${typeof value})`);
+    if (!sameShape(broadcastShapes('maskedFill', x.shape, mask.shape), x.shape)) {
+      throw new Error(`webgrad.maskedFill: mask of shape ${fmt(mask.shape)} does not broadcast to the input's shape ${fmt(x.shape)}`);
+    }
+    // an int32 tensor keeps its type: the value is truncated toward zero, as torch does, and travels as an int32 tensor (exact)
+    return where(mask, x.dtype === 'int32' ? fromData([Math.trunc(value)], [], { dtype: 'int32' }) : value, x);
+  },
+});
