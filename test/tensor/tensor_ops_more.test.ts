@@ -42,6 +42,7 @@ describe('errors name the op, the shapes and the fix', () => {
     ['permute bad dim', () => x().permute([0, 2]), /webgrad\.permute: dim 2 is out of range/],
     ['cat mismatched shapes', () => wg.cat([x(), wg.zeros([2, 4])]), /webgrad\.cat: tensors of shapes \[2, 3\], \[2, 4\] cannot be joined along dim 0; all sizes must match except in dim 0/],
     ['cat of nothing', () => wg.cat([]), /webgrad\.cat: expected a non-empty list/],
+    ['stack of a number', () => wg.stack([x(), 1 as unknown as wg.Tensor]), /webgrad\.stack: expected a non-empty list of tensors/],
     ['stack of different shapes', () => wg.stack([x(), wg.zeros([3, 2])]), /webgrad\.stack: all tensors must have the same shape \(got \[2, 3\], \[3, 2\]\)/],
     ['narrow past the end', () => x().narrow(1, 2, 2), /webgrad\.narrow: start 2 and length 2 do not fit in dim 1 of size 3/],
     ['split sizes', () => x().split([1, 1], 1), /webgrad\.split: sizes \[1,1\] must be non-negative integers summing to 3/],

@@ -96,7 +96,9 @@ export const narrow = defineOp<[x: Tensor, dim: number, start: number, length: n
 
 /** torch's rule: 1-D empty tensors are skipped; every other part must match except along dim. */
 function catPlan(name: string, list: readonly Tensor[], dim: number): { d: number; shape: number[]; parts: Tensor[] } {
-  if (!Array.isArray(list as unknown) || list.length === 0) throw new Error(`webgrad.${name}: expected a non-empty list of tensors`);
+  if (!Array.isArray(list as unknown) || list.length === 0 || !list.every((t) => t instanceof Tensor)) {
+    throw new Error(`webgrad.${name}: expected a non-empty list of tensors`);
+  }
   const parts = list.filter((t) => !(t.ndim === 1 && t.size === 0));
   const ref = parts[0] ?? list[0];
   const d = normDim(name, dim, ref.ndim);
@@ -145,7 +147,7 @@ export const cat = defineOp<[list: readonly Tensor[], dim?: number]>({
 export const stack = defineOp<[list: readonly Tensor[], dim?: number]>({
   name: 'stack',
   forward: (_ctx, list: readonly Tensor[], dim = 0) => {
-    if (!Array.isArray(list as unknown) || list.length === 0) throw new Error('webgrad.stack: expected a non-empty list of tensors');
+    if (!Array.isArray(list as unknown) || list.length === 0 || !list.every((t) => t instanceof Tensor)) throw new Error('webgrad.stack: expected a non-empty list of tensors');
     const bad = list.find((t) => t.ndim !== list[0].ndim || t.shape.some((s, i) => s !== list[0].shape[i]));
     if (bad) throw new Error(`webgrad.stack: all tensors must have the same shape (got ${list.map((t) => fmt(t.shape)).join(', ')})`);
     const d = normDim('stack', dim, list[0].ndim + 1);
