@@ -35,6 +35,37 @@ describe('gradients against finite differences', () => {
   }
 });
 
+describe('larger shapes against a CPU reference', () => {
+  it('permute, cat, narrow, cumsum and gather over more elements than a workgroup walks at once', async () => {
+    const [A, B, C] = [17, 130, 9];
+    const x = wg.arange(A * B * C).reshape([A, B, C]);
+    const xs = await x.toArray();
+    const at = (i: number, j: number, k: number) => xs[(i * B + j) * C + k];
+    const p = await x.permute([2, 0, 1]).toArray(); // [C, A, B]
+    let bad = 0;
+    for (let k = 0; k < C; k++) for (let i = 0; i < A; i++) for (let j = 0; j < B; j++) bad += p[(k * A + i) * B + j] === at(i, j, k) ? 0 : 1;
+    expect(bad).toBe(0);
+    const c = await wg.cat([x, x.narrow(1, 7, 100).mul(-1)], 1).toArray(); // [A, 230, C]
+    bad = 0;
+    for (let i = 0; i < A; i++) for (let j = 0; j < 230; j++) for (let k = 0; k < C; k++) {
+      bad += c[(i * 230 + j) * C + k] === (j < B ? at(i, j, k) : -at(i, j - B + 7, k)) ? 0 : 1;
+    }
+    expect(bad).toBe(0);
+    const ones = wg.onesLike(wg.zeros([3, 5000], { dtype: 'int32' }));
+    const cs = await ones.cumsum(1).toArray();
+    expect(cs[4999] === 5000 && cs[2 * 5000 + 1234] === 1235).toBe(true);
+    const index = wg.randint(0, B, [A, 300, C], { seed: 5 });
+    const ix = await index.toArray();
+    const g = await x.gather(1, index).toArray();
+    bad = 0;
+    for (let i = 0; i < A; i++) for (let j = 0; j < 300; j++) for (let k = 0; k < C; k++) {
+      const f = (i * 300 + j) * C + k;
+      bad += g[f] === at(i, ix[f], k) ? 0 : 1;
+    }
+    expect(bad).toBe(0);
+  });
+});
+
 describe('errors name the op, the shapes and the fix', () => {
   const x = () => wg.zeros([2, 3]);
   const cases: [string, () => unknown, RegExp][] = [
