@@ -38,23 +38,41 @@ export function stridedCopyWgsl(rank: number): string {
   });
 }
 
-/** Running sums along a dim of x viewed as [outer, R, inner]; `reverse` sums from the end. */
-export function cumsumWgsl(type: 'f32' | 'i32', reverse: boolean): string {
-  return kernel({
-    bindings: [{ name: 'x', type, access: 'read' }, { name: 'out', type, access: 'read_write' }],
-    uniforms: [['lines', 'u32'], ['R', 'u32'], ['inner', 'u32']],
-    workgroupSize: [COPY_WG],
-    body: `
+/**
+ * Running sums along a dim of x viewed as [outer, R, inner]; `reverse` sums from the end.
+ *  - 'line': one thread walks each line (many short lines);
+ *  - 'row': one workgroup per line (few long lines): each thread sums a chunk, the workgroup shares
+ *    the 64 chunk sums, then each thread rescans its chunk from the sum of the chunks before it.
+ */
+export function cumsumWgsl(type: 'f32' | 'i32', reverse: boolean, schedule: 'line' | 'row' = 'line'): string {
+  const at = (r: string) => `base + ${reverse ? `(u.R - 1u - ${r})` : r} * u.inner`;
+  const common = {
+    bindings: [{ name: 'x', type, access: 'read' as const }, { name: 'out', type, access: 'read_write' as const }],
+    uniforms: [['lines', 'u32'], ['R', 'u32'], ['inner', 'u32']] as [string, 'u32'][],
+    workgroupSize: [COPY_WG] as [number],
+  };
+  if (schedule === 'line') {
+    return kernel({ ...common, body: `
   let o = ${FLAT_WORKGROUP} * ${COPY_WG}u + lix;
   if (o >= u.lines) { return; }
   let base = (o / u.inner) * u.R * u.inner + o % u.inner;
   var acc = ${type}(0);
-  for (var r = 0u; r < u.R; r++) {
-    let k = base + ${reverse ? '(u.R - 1u - r)' : 'r'} * u.inner;
-    acc += x[k];
-    out[k] = acc;
-  }`,
-  });
+  for (var r = 0u; r < u.R; r++) { let k = ${at('r')}; acc += x[k]; out[k] = acc; }` });
+  }
+  return kernel({ ...common, prelude: `var<workgroup> part: array<${type}, ${COPY_WG}>;`, body: `
+  let o = ${FLAT_WORKGROUP};
+  if (o >= u.lines) { return; }
+  let base = (o / u.inner) * u.R * u.inner + o % u.inner;
+  let chunk = (u.R + ${COPY_WG - 1}u) / ${COPY_WG}u;
+  let r0 = min(lix * chunk, u.R);
+  let r1 = min(r0 + chunk, u.R);
+  var acc = ${type}(0);
+  for (var r = r0; r < r1; r++) { acc += x[${at('r')}]; }
+  part[lix] = acc;
+  workgroupBarrier();
+  acc = ${type}(0);
+  for (var t = 0u; t < lix; t++) { acc += part[t]; }
+  for (var r = r0; r < r1; r++) { let k = ${at('r')}; acc += x[k]; out[k] = acc; }` });
 }
 
 /**

@@ -25,7 +25,9 @@ describe('copy-family WGSL', () => {
     variants.push([`strided copy rank ${rank}`, stridedCopyWgsl(rank)], [`gather rank ${rank}`, gatherWgsl(rank)], [`gather backward rank ${rank}`, gatherBackwardWgsl(rank)]);
   }
   for (const t of ['f32', 'i32'] as const) {
-    for (const reverse of [false, true]) variants.push([`cumsum ${t}${reverse ? ' reverse' : ''}`, cumsumWgsl(t, reverse)]);
+    for (const reverse of [false, true]) {
+      for (const sched of ['line', 'row'] as const) variants.push([`cumsum ${t} ${sched}${reverse ? ' reverse' : ''}`, cumsumWgsl(t, reverse, sched)]);
+    }
     variants.push([`trig ${t}`, trigWgsl(t)]);
   }
   it('every variant compiles', async () => {

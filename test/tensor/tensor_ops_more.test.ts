@@ -64,6 +64,31 @@ describe('larger shapes against a CPU reference', () => {
     }
     expect(bad).toBe(0);
   });
+  it('cumsum over long lines (a workgroup per line), forward and reverse (its gradient), along rows and columns', async () => {
+    for (const [shape, dim] of [[[2, 3001], 1], [[700, 3], 0], [[5, 600, 2], 1]] as [number[], number][]) {
+      const x = wg.randn(shape, { seed: 21, requiresGrad: true });
+      const u = wg.randn(shape, { seed: 22 });
+      const y = x.cumsum(dim).keep(); // read after backward()
+      const loss = y.mul(u).sum();
+      loss.backward();
+      const [xs, us, ys, gs] = await Promise.all([x, u, y, x.grad!].map((t) => t.toArray()));
+      const R = shape[dim];
+      const inner = shape.slice(dim + 1).reduce((p, d) => p * d, 1);
+      let worst = 0;
+      for (let o = 0; o < xs.length / R; o++) {
+        const base = Math.floor(o / inner) * R * inner + (o % inner);
+        let f = 0;
+        let b = 0;
+        for (let r = 0; r < R; r++) {
+          f += xs[base + r * inner];
+          b += us[base + (R - 1 - r) * inner];
+          worst = Math.max(worst, Math.abs(ys[base + r * inner] - f), Math.abs(gs[base + (R - 1 - r) * inner] - b));
+        }
+      }
+      expect(worst, `cumsum of [${shape}] along ${dim}`).toBeLessThan(2e-4 * Math.sqrt(R));
+      for (const t of [x, u, y, loss]) t.dispose();
+    }
+  });
 });
 
 describe('errors name the op, the shapes and the fix', () => {

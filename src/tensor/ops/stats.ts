@@ -3,7 +3,7 @@
  *   min = flip(max(flip(x))) with flip = −x (float32) or ~x (int32: exact, no overflow at −2³¹);
  *     d min(x, dim) = g at the first minimum; d min(x) = g shared evenly by the tied minima (as torch);
  *   logsumexp = m + log Σ exp(x − m), m the (finite) max;  d = g·exp(x − out);
- *   cumsum: one kernel per direction;  d cumsum = reverse cumsum of g;
+ *   cumsum: one kernel per direction (a thread or a workgroup per line);  d cumsum = reverse cumsum of g;
  *   var = Σ(x − x̄)²/(N − correction);  d var = g·2(x − x̄)/(N − c);  d std = g·(x − x̄)/((N − c)·std), 0 where std = 0;
  *   norm_p = (Σ|x|^p)^(1/p) (max|x| for p = ∞, min for −∞, the count of nonzeros for 0);
  *     d norm_p = g·sign(x)|x|^(p−1)/norm^(p−1), 0 where x = 0 or norm = 0; for ±∞, g·sign(x) shared by the ties.
@@ -99,8 +99,10 @@ function scan(name: string, x: Tensor, dim: number, reverse: boolean, out: Tenso
   const d = normDim(name, dim, x.ndim);
   const R = x.shape[d] ?? 1;
   const lines = x.size / Math.max(R, 1);
-  const wgsl = cumsumWgsl(x.dtype === 'int32' ? 'i32' : 'f32', reverse);
-  launch({ label: name, wgsl, buffers: { x, out }, uniforms: { lines, R, inner: numel(x.shape.slice(d + 1)) }, work: { threads: lines, size: COPY_WG } });
+  const row = R >= 8 * COPY_WG; // long lines: a workgroup each (a chunk of 8 or more per thread)
+  const wgsl = cumsumWgsl(x.dtype === 'int32' ? 'i32' : 'f32', reverse, row ? 'row' : 'line');
+  const work = row ? { groups: lines } : { threads: lines, size: COPY_WG };
+  launch({ label: name, wgsl, buffers: { x, out }, uniforms: { lines, R, inner: numel(x.shape.slice(d + 1)) }, work });
   return out;
 }
 
