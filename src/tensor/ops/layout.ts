@@ -132,7 +132,7 @@ export const cat = defineOp<[list: readonly Tensor[], dim?: number]>({
     const st = contiguousStrides(g.shape);
     let off = 0;
     return list.map((t, i) => {
-      if (t.ndim === 1 && t.size === 0 && g.ndim !== 1) return ctx.needs[i] ? zerosOf('cat', t.shape) : null;
+      if (t.ndim === 1 && t.size === 0) return ctx.needs[i] ? ctx.empty([0]) : null; // skipped in forward: no data
       const start = off;
       off += t.shape[d];
       if (!ctx.needs[i]) return null;
