@@ -1,4 +1,8 @@
 export * from './elementwise.js';
+export * from './layout.js';
+export * from './select.js';
+export * from './stats.js';
+export * from './math.js';
 export * from './shape_ops.js';
 export * from './matmul.js';
 export * from './reduce.js';
@@ -6,7 +10,3 @@ export * from './softmax.js';
 export * from './cross_entropy.js';
 export { record } from './record.js';
 export { defineOp, launch, workgroups, type OpContext, type OpDecl, type Launch, type Work } from './op.js';
-export * from './layout.js';
-export * from './select.js';
-export * from './stats.js';
-export * from './math.js';
