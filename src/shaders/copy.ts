@@ -99,6 +99,36 @@ export function gatherWgsl(rank: number): string {
 }
 
 /**
+ * d gather by atomics, for an index long along the dim (where gatherBackwardWgsl's loop per element of
+ * x would be long): one thread per index element adds g[i] into out[c with c_dim = index[i]] with a
+ * compare-exchange loop on the float's bits (WGSL has no float atomics). out starts at 0; the order of
+ * the additions, and so the last bits of a sum, may differ from run to run. Bad indices are skipped
+ * (the forward pass reported them).
+ */
+export function scatterAddWgsl(rank: number): string {
+  return kernel({
+    bindings: [{ name: 'g', type: 'f32', access: 'read' }, { name: 'index', type: 'i32', access: 'read' },
+      { name: 'out', type: 'atomic<u32>', access: 'read_write' }],
+    uniforms: [['n', 'u32'], ['size', 'u32'], ['sdim', 'u32'], ['shape', 'vec8u'], ['sx', 'vec8u']],
+    workgroupSize: [COPY_WG],
+    body: `
+  for (var i = gid.x; i < u.n; i += nwg.x * ${COPY_WG}u) {
+    var xi = 0u;
+    ${unravel(rank, [['xi', 'sx']])}
+    let k = index[i];
+    if (k < 0 || k >= i32(u.size)) { continue; }
+    let j = xi + u32(k) * u.sdim;
+    var old = atomicLoad(&out[j]);
+    loop {
+      let r = atomicCompareExchangeWeak(&out[j], old, bitcast<u32>(bitcast<f32>(old) + g[i]));
+      if (r.exchanged) { break; }
+      old = r.old_value;
+    }
+  }`,
+  });
+}
+
+/**
  * d gather: gx[c] = Σ_k g[c with c_dim = k] over the k where index equals c_dim, for positions c inside
  * the index's shape (0 elsewhere). si: index strides with the dim's stride zeroed; sk: that stride.
  */

@@ -3,7 +3,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as wg from '../../src/index.js';
 import { runtime } from '../../src/tensor/index.js';
-import { stridedCopyWgsl, cumsumWgsl, gatherWgsl, gatherBackwardWgsl } from '../../src/shaders/copy.js';
+import { stridedCopyWgsl, cumsumWgsl, gatherWgsl, gatherBackwardWgsl, scatterAddWgsl } from '../../src/shaders/copy.js';
 import { trigWgsl } from '../../src/shaders/trig.js';
 
 beforeAll(async () => {
@@ -22,7 +22,7 @@ async function compileErrors(code: string): Promise<string[]> {
 describe('copy-family WGSL', () => {
   const variants: [string, string][] = [];
   for (let rank = 0; rank <= 8; rank++) {
-    variants.push([`strided copy rank ${rank}`, stridedCopyWgsl(rank)], [`gather rank ${rank}`, gatherWgsl(rank)], [`gather backward rank ${rank}`, gatherBackwardWgsl(rank)]);
+    variants.push([`strided copy rank ${rank}`, stridedCopyWgsl(rank)], [`gather rank ${rank}`, gatherWgsl(rank)], [`gather backward rank ${rank}`, gatherBackwardWgsl(rank)], [`scatter-add rank ${rank}`, scatterAddWgsl(rank)]);
   }
   for (const t of ['f32', 'i32'] as const) {
     for (const reverse of [false, true]) {

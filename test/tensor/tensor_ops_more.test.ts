@@ -91,6 +91,25 @@ describe('larger shapes against a CPU reference', () => {
   });
 });
 
+describe('gather gradient, both ways', () => {
+  it('an index long along dim (float atomics) and a short one (a loop per element) agree with a CPU scatter-add', async () => {
+    for (const [V, D, N] of [[200, 8, 1000], [7, 3, 5]]) {
+      const x = wg.randn([V, D], { seed: 31, requiresGrad: true });
+      const index = wg.randint(0, V, [N, D], { seed: 32 });
+      const u = wg.randn([N, D], { seed: 33 });
+      const loss = x.gather(0, index).mul(u).sum();
+      loss.backward();
+      const [ix, us, gs] = await Promise.all([index, u, x.grad!].map((t) => t.toArray()));
+      const want = new Float64Array(V * D);
+      for (let n = 0; n < N; n++) for (let d = 0; d < D; d++) want[ix[n * D + d] * D + d] += us[n * D + d];
+      let worst = 0;
+      want.forEach((w, i) => (worst = Math.max(worst, Math.abs(w - gs[i]))));
+      expect(worst, `gather backward, x [${V}, ${D}], index [${N}, ${D}]`).toBeLessThan(1e-4);
+      for (const t of [x, index, u, loss]) t.dispose();
+    }
+  });
+});
+
 describe('errors name the op, the shapes and the fix', () => {
   const x = () => wg.zeros([2, 3]);
   const cases: [string, () => unknown, RegExp][] = [

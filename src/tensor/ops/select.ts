@@ -1,18 +1,20 @@
 /**
  * Selection: gather (torch.gather), where and maskedFill.
- *   d gather(x, dim, index) = scatter-add of g into zeros at index (src/shaders/copy.ts);
+ *   d gather(x, dim, index) = scatter-add of g into zeros at index (src/shaders/copy.ts): a fixed-order
+ *     sum per element of x, or float atomics when the index is long along dim;
  *   d where(c, a, b) = (where(c, g, 0), where(c, 0, g)), reduced to each operand's shape by the tape.
  * An index outside [0, size) in gather is found by the kernel and reported at the next readback (as
  * crossEntropy's targets), naming the position and the value.
  */
 import { Tensor, type TensorLike } from '../tensor.js';
 import { normDim, fmt, contiguousStrides, broadcastShapes, sameShape } from '../shape.js';
-import { gatherWgsl, gatherBackwardWgsl, COPY_WG } from '../../shaders/copy.js';
+import { gatherWgsl, gatherBackwardWgsl, scatterAddWgsl, COPY_WG } from '../../shaders/copy.js';
 import { vec8 } from '../../shaders/kernel.js';
 import { registerCheck } from '../checks.js';
 import { defineOp } from './op.js';
 import { fromData } from '../create.js';
 import { runElementwise, keepsInt, int } from './elementwise.js';
+import { zerosOf } from './layout.js';
 
 function gatherDims(x: Tensor, dim: number, index: Tensor): number {
   if (!(index instanceof Tensor) || index.dtype !== 'int32') {
@@ -48,13 +50,26 @@ export const gather = defineOp<[x: Tensor, dim: number, index: Tensor]>({
   },
   backward: (ctx, g, x, dim, index) => {
     const d = normDim('gather', dim, x.ndim);
+    const K = index.shape[d] ?? 1;
+    if (x.size * K > 64 * Math.max(index.size, 1 << 14)) {
+      // a long index along dim: scatter g with atomics (work ∝ index) rather than loop K times per element of x
+      const gx = zerosOf('gather', x.shape);
+      const sx = contiguousStrides(x.shape);
+      const sdim = sx[d] ?? 1;
+      if (x.ndim) sx[d] = 0;
+      ctx.launch({
+        wgsl: scatterAddWgsl(index.ndim), buffers: { g, index, out: gx }, work: { gridStride: index.size, size: COPY_WG },
+        uniforms: { n: index.size, size: x.shape[d] ?? 1, sdim, shape: vec8(index.shape), sx: vec8(sx) },
+      });
+      return [gx, null];
+    }
     const si = contiguousStrides(index.shape);
     const sk = si[d] ?? 1;
     if (x.ndim) si[d] = 0;
     const gx = ctx.empty(x.shape);
     ctx.launch({
       wgsl: gatherBackwardWgsl(x.ndim), buffers: { g, index, out: gx }, work: { gridStride: gx.size, size: COPY_WG },
-      uniforms: { n: gx.size, dim: d, K: index.shape[d] ?? 1, sk, shape: vec8(x.shape), ishape: vec8(index.shape), si: vec8(si) },
+      uniforms: { n: gx.size, dim: d, K, sk, shape: vec8(x.shape), ishape: vec8(index.shape), si: vec8(si) },
     });
     return [gx, null];
   },
