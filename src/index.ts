@@ -107,6 +107,12 @@ export {
   setMatmulVariant, matmulVariant, fused, mm, save, load,
 } from './tensor/index.js';
 export type { DType, TensorLike, Shape } from './tensor/index.js';
+export {
+  squeeze, unsqueeze, permute, cat, stack, split, chunk, narrow, tril, triu, gather, where, maskedFill,
+  min, argmin, logsumexp, cumsum, variance as var, std, norm, sin, cos, rsqrt, sign,
+  eye, linspace, randint, randperm, zerosLike, onesLike,
+} from './tensor/index.js';
+export type { VarOptions } from './tensor/index.js';
 export { noGrad, enableGrad, isGradEnabled } from './autograd/index.js';
 export * as autograd from './autograd/index.js';
 export * as nn from './nn/index.js';

@@ -272,8 +272,8 @@ export class Tensor {
   get T(): Tensor { return ops.transpose(this, -2, -1); }
   /** The same elements in a new shape; one dimension may be -1 (torch.reshape). */
   reshape(shape: Shape): Tensor { return ops.reshape(this, shape); }
-  /** Flatten the dimensions from `startDim` on into one (torch.flatten). */
-  flatten(startDim = 0): Tensor { return ops.flatten(this, startDim); }
+  /** Flatten the dimensions startDim..endDim into one (torch.flatten). */
+  flatten(startDim = 0, endDim = -1): Tensor { return ops.flatten(this, startDim, endDim); }
   /** Broadcast to a larger shape (torch.expand). */
   expand(shape: Shape): Tensor { return ops.expand(this, shape); }
   /** Sum over `dim` (all dimensions when omitted), keeping reduced dimensions as size 1 when `keepdim` (torch.sum). */
@@ -294,4 +294,46 @@ export class Tensor {
   float(): Tensor { return ops.float(this); }
   /** An int32 copy, truncating toward zero as torch's `.int()`. */
   int(): Tensor { return ops.int(this); }
+  /** Drop dims of size 1 (only `dim` when given) (torch.squeeze). */
+  squeeze(dim?: number): Tensor { return ops.squeeze(this, dim); }
+  /** Insert a dim of size 1 at `dim` (torch.unsqueeze). */
+  unsqueeze(dim: number): Tensor { return ops.unsqueeze(this, dim); }
+  /** Reorder the dims: output dim i is input dim dims[i] (torch.permute). */
+  permute(dims: readonly number[]): Tensor { return ops.permute(this, dims); }
+  /** Pieces along `dim` of `sizeOrSizes` elements each, or of the listed sizes (torch.split). */
+  split(sizeOrSizes: number | readonly number[], dim = 0): Tensor[] { return ops.split(this, sizeOrSizes, dim); }
+  /** `n` pieces along `dim` (fewer when they do not divide evenly) (torch.chunk). */
+  chunk(n: number, dim = 0): Tensor[] { return ops.chunk(this, n, dim); }
+  /** The slice [start, start + length) along `dim` (torch.narrow). */
+  narrow(dim: number, start: number, length: number): Tensor { return ops.narrow(this, dim, start, length); }
+  /** Values picked along `dim` by an int32 index of the same rank (torch.gather). */
+  gather(dim: number, index: Tensor): Tensor { return ops.gather(this, dim, index); }
+  /** `value` where mask (0/1, broadcast to this shape) is nonzero (torch.masked_fill). */
+  maskedFill(mask: Tensor, value: number): Tensor { return ops.maskedFill(this, mask, value); }
+  /** Minimum over `dim`: the values (the global minimum when `dim` is omitted) (torch.min). */
+  min(dim?: number, keepdim = false): Tensor { return ops.min(this, dim, keepdim); }
+  /** Index of the first minimum over `dim` as int32 (torch.argmin). */
+  argmin(dim?: number, keepdim = false): Tensor { return ops.argmin(this, dim, keepdim); }
+  /** log Σ exp over `dim`, computed stably (torch.logsumexp). */
+  logsumexp(dim: number | readonly number[], keepdim = false): Tensor { return ops.logsumexp(this, dim, keepdim); }
+  /** Running sums along `dim` (torch.cumsum). */
+  cumsum(dim: number): Tensor { return ops.cumsum(this, dim); }
+  /** Variance over `dim` (all when omitted), divisor N − correction (torch.var). */
+  var(dim?: number | readonly number[] | null, o?: ops.VarOptions): Tensor { return ops.variance(this, dim, o); }
+  /** Standard deviation over `dim` (all when omitted) (torch.std). */
+  std(dim?: number | readonly number[] | null, o?: ops.VarOptions): Tensor { return ops.std(this, dim, o); }
+  /** The p-norm over `dim` (all when omitted) (torch.norm). */
+  norm(p = 2, dim?: number | readonly number[] | null, keepdim = false): Tensor { return ops.norm(this, p, dim, keepdim); }
+  /** Elementwise sine. */
+  sin(): Tensor { return ops.sin(this); }
+  /** Elementwise cosine. */
+  cos(): Tensor { return ops.cos(this); }
+  /** Elementwise 1/√x. */
+  rsqrt(): Tensor { return ops.rsqrt(this); }
+  /** Elementwise sign: −1, 0 or 1. */
+  sign(): Tensor { return ops.sign(this); }
+  /** The lower triangle of the last two dims (torch.tril). */
+  tril(diagonal = 0): Tensor { return ops.tril(this, diagonal); }
+  /** The upper triangle of the last two dims (torch.triu). */
+  triu(diagonal = 0): Tensor { return ops.triu(this, diagonal); }
 }

@@ -11,10 +11,13 @@ export const reshape: (x: Tensor, shape: Shape) => Tensor = defineOp({
   backward: (_ctx, g, x) => [reshape(g, x.shape)],
 });
 
-/** Flatten the dimensions from `startDim` on into one (torch.flatten). */
-export function flatten(x: Tensor, startDim = 0): Tensor {
+/** Flatten the dimensions startDim..endDim into one (torch.flatten). */
+export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   const s = normDim('flatten', startDim, x.ndim);
-  return reshape(x, [...x.shape.slice(0, s), -1]);
+  const e = normDim('flatten', endDim, x.ndim);
+  if (s > e) throw new Error(`webgrad.flatten: startDim ${startDim} comes after endDim ${endDim} (shape [${x.shape.join(', ')}])`);
+  if (x.ndim === 0) return reshape(x, [1]);
+  return reshape(x, [...x.shape.slice(0, s), x.shape.slice(s, e + 1).reduce((p, d) => p * d, 1), ...x.shape.slice(e + 1)]);
 }
 
 /** Swap two dimensions (copied to contiguous memory); d transpose = the same transpose. */
