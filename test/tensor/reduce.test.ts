@@ -145,6 +145,19 @@ describe('max and argmax', () => {
     for (const t of [x, rows, cols, long, la]) t.dispose();
   });
 
+  it('max over everything shares the gradient evenly among tied maxima (torch); over a dim it goes to the first', async () => {
+    const x = wg.tensor([[1, 3, 0], [3, 2, 3]], [2, 3], { requiresGrad: true });
+    const m = x.max();
+    m.backward();
+    expect(Array.from(await x.grad!.toArray())).toEqual([0, 1 / 3, 0, 1 / 3, 0, 1 / 3].map(Math.fround));
+    x.grad!.dispose();
+    x.grad = null;
+    const r = x.max(1).sum();
+    r.backward();
+    expect(Array.from(await x.grad!.toArray())).toEqual([0, 1, 0, 1, 0, 0]);
+    for (const t of [m, r, x.grad!, x]) t.dispose();
+  });
+
   it('-Inf entries and all-negative rows', async () => {
     const x = wg.tensor([[-Infinity, -5, -Infinity], [-Infinity, -Infinity, -1e30]]);
     const m = x.max(1);

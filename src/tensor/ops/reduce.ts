@@ -5,7 +5,7 @@
 import { Tensor } from '../tensor.js';
 import { normDim, numel, fmt, contiguousStrides, broadcastStrides, type Shape } from '../shape.js';
 import { reduceWgsl, REDUCE_WG, type ReduceOp } from '../../shaders/reduce.js';
-import { expand, runElementwise } from './elementwise.js';
+import { expand, runElementwise, fused } from './elementwise.js';
 import { reshape } from './shape_ops.js';
 import { defineOp, launch } from './op.js';
 
@@ -96,8 +96,9 @@ export const sumTo = defineOp({
 
 /**
  * Values of the maximum over `dim` (torch's max(dim).values); over everything when dim is omitted.
- * The arg-max indices that route the gradient are computed only when the tape records this op, and
- * kept for the rule.
+ * Over `dim` the gradient goes to the arg-max (the first maximum), whose indices are computed only when
+ * the tape records this op and kept for the rule; over everything it is shared evenly by the tied
+ * maxima (NaN ones included when the maximum is NaN), as torch.
  */
 export const max: (x: Tensor, dim?: number, keepdim?: boolean) => Tensor = defineOp({
   name: 'max',
@@ -105,19 +106,23 @@ export const max: (x: Tensor, dim?: number, keepdim?: boolean) => Tensor = defin
     const { whole, d, shape } = axisOf('max', x, dim);
     const src = whole ? x.view(shape) : x;
     const kept = reduceDim('max', 'max', src, d);
-    if (ctx.recording) ctx.save(reduceDim('argmax', 'argmax', src, d));
+    if (ctx.recording && !whole) ctx.save(reduceDim('argmax', 'argmax', src, d));
     return kept.view(whole ? [] : keepdim ? kept.shape : squeezed(x.shape, [d]));
   },
   backward: (ctx, g, x, dim) => {
     // gradient only where the coordinate along d equals the arg-max index
     const { whole, d, shape } = axisOf('max', x, dim);
+    if (whole) {
+      const hit = runElementwise('max', 'select(T(0.0), T(1.0), (a == b) | ((a != a) & (b != b)))', [x, ctx.out]);
+      return [fused('a * b / c', hit, g, sum(hit))];
+    }
     const keepShape = keptShape(shape, [d]);
     const st = contiguousStrides(shape)[d];
     const grad = runElementwise('max', 'select(T(0.0), a, T(f32((i / u32(c)) % u32(d))) == b)', [reshape(g, keepShape), ctx.saved[0], st, shape[d]], {
       outShape: shape,
       strides: [broadcastStrides(keepShape, shape), broadcastStrides(keepShape, shape)],
     });
-    return [whole ? reshape(grad, x.shape) : grad];
+    return [grad];
   },
 });
 
