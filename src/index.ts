@@ -106,7 +106,10 @@ export {
   gt, lt, ge, le, eq, matmul, transpose, reshape, flatten, expand, sum, mean, max, argmax, softmax, logSoftmax, clone,
   setMatmulVariant, matmulVariant, fused, mm, save, load,
 } from './tensor/index.js';
-export type { DType, TensorLike, Shape } from './tensor/index.js';
+export type {
+  DType, TensorLike, Shape, TapeNode, Storage, Nested, CreateOptions, RandomOptions, GeluOptions, Scalar, Dims, ClassTarget,
+} from './tensor/index.js';
+export type { MatmulVariant } from './shaders/matmul.js';
 export {
   squeeze, unsqueeze, permute, cat, stack, split, chunk, narrow, tril, triu, gather, where, maskedFill,
   min, argmin, logsumexp, cumsum, variance as var, std, norm, sin, cos, rsqrt, sign,

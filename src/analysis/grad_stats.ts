@@ -19,7 +19,11 @@ export interface GradientStats {
   missing: number;
 }
 
-type Named = Iterable<[string, Tensor]> | { namedParameters(): [string, Tensor][] };
+/** Named parameters: [name, tensor] pairs, or a module (anything with namedParameters()). */
+export type Named = Iterable<[string, Tensor]> | {
+  /** [name, parameter] pairs, as Module.namedParameters(). */
+  namedParameters(): [string, Tensor][];
+};
 
 function named(who: string, params: Named | Iterable<Tensor>): [string, Tensor][] {
   const list = 'namedParameters' in (params as object) ? (params as { namedParameters(): [string, Tensor][] }).namedParameters() : [...(params as Iterable<[string, Tensor] | Tensor>)];

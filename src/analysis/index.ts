@@ -4,5 +4,5 @@
  * @module
  */
 export { pca, symmetricEigen, type PcaResult } from './pca.js';
-export { filterNormalizedDirection, lossLandscape, type DirectionOptions, type LandscapeOptions, type LandscapeResult } from './landscape.js';
-export { gradientStats, layerGradNorms, type GradientStats } from './grad_stats.js';
+export { filterNormalizedDirection, lossLandscape, type DirectionOptions, type LandscapeOptions, type LandscapeResult, type LossFn } from './landscape.js';
+export { gradientStats, layerGradNorms, type GradientStats, type Named } from './grad_stats.js';

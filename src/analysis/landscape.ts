@@ -66,7 +66,8 @@ export interface LandscapeResult {
   losses: number[] | number[][];
 }
 
-type LossFn = () => Tensor | number | Promise<number>;
+/** The loss at the parameters' current values: a tensor, a number, or a promise of one. */
+export type LossFn = () => Tensor | number | Promise<number>;
 
 /**
  * Evaluate `loss()` at θ* + α δ (+ β η) over a grid; `directions` is [δ] (1-D) or [δ, η] (2-D), each one

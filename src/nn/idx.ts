@@ -4,6 +4,7 @@
  * row-major. Types: 0x08 uint8, 0x09 int8, 0x0B int16, 0x0C int32, 0x0D float32, 0x0E float64.
  */
 
+/** The typed array an IDX file's element type maps to. */
 export type IdxData = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
 
 const TYPES: Record<number, { bytes: number; name: string; make: (n: number) => IdxData; read: (v: DataView, o: number) => number }> = {

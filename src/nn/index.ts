@@ -15,7 +15,7 @@ export { DataLoader } from './data.js';
 export type { Dataset, DataLoaderOptions } from './data.js';
 export { loadMnist } from './mnist.js';
 export type { Mnist, MnistSplit, LoadMnistOptions } from './mnist.js';
-export { parseIdx, gunzip } from './idx.js';
+export { parseIdx, gunzip, type IdxData } from './idx.js';
 export { BatchNorm1d, BatchNorm2d } from './norm.js';
 export type { BatchNormModuleOptions } from './norm.js';
 export { LeakyReLU, SiLU, Softmax, ModuleList } from './activation.js';

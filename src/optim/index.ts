@@ -3,7 +3,7 @@
  *
  * @module
  */
-export { Optimizer, type Closure, type ParamGroup, type ParamGroupInput, type ParamState, type OptimizerStateDict, type Params } from './optimizer.js';
+export { Optimizer, type Closure, type ParamGroup, type ParamGroupInput, type ParamState, type OptimizerStateDict, type Params, type StateValue } from './optimizer.js';
 export { FusedOptimizer, preferForeach, type FusedConfig } from './fused.js';
 export { SGD, type SGDOptions } from './sgd.js';
 export { Adam, type AdamOptions } from './adam.js';
@@ -17,7 +17,7 @@ export { Adadelta, type AdadeltaOptions } from './adadelta.js';
 export { Lion, type LionOptions } from './lion.js';
 export { Muon, newtonSchulz5, type MuonOptions } from './muon.js';
 export { LBFGS, type LBFGSOptions } from './lbfgs.js';
-export { SAM, type SAMOptions } from './sam.js';
+export { SAM, type SAMOptions, type BaseClass } from './sam.js';
 export * as lrScheduler from './lr_scheduler/index.js';
 export { lrFinder, steepestDescent, type LrFinderOptions, type LrFinderResult, type LossFn } from './lr_finder.js';
 export { toTorchStateDict, fromTorchStateDict, type TorchOptimizerStateDict } from './torch_state.js';

@@ -27,6 +27,7 @@ import { checkGroupKeys, checkKnownOptions, checkNonNegative, checkParamsArgumen
  * returned is read back (after the update is encoded, so the GPU stays busy) and then disposed. */
 export type Closure = () => number | Tensor | Promise<number | Tensor>;
 
+/** A value in an optimizer's per-parameter state: a number, flag, string, tensor, or a list of them. */
 export type StateValue = number | boolean | string | null | Tensor | StateValue[];
 /** Per-parameter state: `step` and the optimizer's own entries. */
 export type ParamState = { [key: string]: StateValue };

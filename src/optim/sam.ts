@@ -30,7 +30,8 @@ import { checkBoolean, checkNonNegative, checkParamsArgument, fail } from './val
 export type SAMOptions = { lr: number; rho: number; adaptive: boolean; [baseOption: string]: unknown };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-type BaseClass = new (params: any, options: any) => Optimizer<{ lr: number }>;
+/** An optimizer class (its constructor) that SAM wraps for the descent step. */
+export type BaseClass = new (params: any, options: any) => Optimizer<{ lr: number }>;
 
 /** Sharpness-Aware Minimization (Foret et al. 2021) around a base optimizer: `await opt.step(closure)` takes the ascent step, then the base step. */
 export class SAM extends Optimizer<SAMOptions> {

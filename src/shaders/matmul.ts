@@ -11,6 +11,7 @@
  */
 import { kernel } from './kernel.js';
 
+/** Matmul schedules: tiled through workgroup memory (GPUs), register-blocked (CPU adapters), naive (reference). */
 export type MatmulVariant = 'tiled' | 'blocked' | 'naive';
 
 export interface MatmulSpec {

@@ -8,16 +8,19 @@ import { runtime } from './context.js';
 import { numel, fmt, type Shape } from './shape.js';
 import { checkShapeFits } from './limits.js';
 
+/** Options of the creation functions: the element type and whether the tensor requires grad. */
 export interface CreateOptions {
   requiresGrad?: boolean;
   dtype?: DType;
 }
+/** Options of the random creation functions: CreateOptions plus a seed or a generator. */
 export interface RandomOptions extends CreateOptions {
   seed?: number;
   generator?: Generator;
 }
 
-type Nested = number | Nested[];
+/** Numbers nested in arrays, one level per dimension (as torch.tensor takes them). */
+export type Nested = number | Nested[];
 
 /** xoshiro128** (Blackman & Vigna), seeded through splitmix32. */
 export class Generator {

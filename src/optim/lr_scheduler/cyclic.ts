@@ -198,7 +198,8 @@ export interface OneCycleLROptions {
   lastEpoch?: number;
 }
 
-interface Phase {
+/** One phase of OneCycleLR: where it ends (a step) and the lr/momentum it anneals between. */
+export interface Phase {
   endStep: number;
   startLr: string;
   endLr: string;

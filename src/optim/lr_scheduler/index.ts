@@ -35,7 +35,7 @@ export {
   type CosineAnnealingLROptions,
   type CosineAnnealingWarmRestartsOptions,
 } from './cosine.js';
-export { CyclicLR, OneCycleLR, type CyclicMode, type CyclicLROptions, type OneCycleLROptions } from './cyclic.js';
+export { CyclicLR, OneCycleLR, type CyclicMode, type CyclicLROptions, type OneCycleLROptions, type Phase } from './cyclic.js';
 export { SequentialLR, ChainedScheduler, type SequentialLROptions } from './composite.js';
 export { ReduceLROnPlateau, type ReduceLROnPlateauOptions } from './plateau.js';
 export { previewSchedule, type PreviewOptions } from './preview.js';

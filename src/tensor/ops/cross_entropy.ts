@@ -64,10 +64,11 @@ export function checkOptionNames(op: string, o: object, known: readonly string[]
   }
 }
 
-type Target = Tensor | Int32Array | readonly number[];
+/** Class-index targets: an int32 tensor, an Int32Array, or an array of numbers. */
+export type ClassTarget = Tensor | Int32Array | readonly number[];
 
 /** The targets as an int32 GPU tensor (uploaded when given on the CPU, as `cpu`). */
-function targetTensor(OP: string, target: Target, N: number, C: number, ignore: number, logitsShape: readonly number[]): { t: Tensor; cpu: ArrayLike<number> | null } {
+function targetTensor(OP: string, target: ClassTarget, N: number, C: number, ignore: number, logitsShape: readonly number[]): { t: Tensor; cpu: ArrayLike<number> | null } {
   const expected = logitsShape.length === 1 ? '[] or [1]' : `[${N}]`;
   const shapeError = (got: string) =>
     new Error(`webgrad.${OP}: target of shape ${got} does not match ${scores(OP)} of shape ${fmt(logitsShape)}; expected one class index per row, shape ${expected}`);
@@ -120,7 +121,7 @@ function weightTensor(OP: string, w: CrossEntropyOptions['weight'], C: number): 
  */
 const lossRows = (OP: 'crossEntropy' | 'nllLoss', known: readonly string[]) => defineOp({
   name: OP,
-  forward: (ctx, logits: Tensor, target: Target, o: CrossEntropyOptions) => {
+  forward: (ctx, logits: Tensor, target: ClassTarget, o: CrossEntropyOptions) => {
     check(OP, logits, scores(OP));
     checkOptionNames(OP, o, known);
     const reduction = checkReduction(OP, o.reduction ?? 'mean');
@@ -165,7 +166,7 @@ const lossRows = (OP: 'crossEntropy' | 'nllLoss', known: readonly string[]) => d
     ctx.launch({ wgsl: crossEntropyForwardWgsl(spec), buffers: { ...operands(logits, ctx.saved, spec), loss, flag }, uniforms, work: { threads: N, size: CE_WG } });
     return loss;
   },
-  backward: (ctx, g, logits: Tensor, target: Target, o: CrossEntropyOptions) => {
+  backward: (ctx, g, logits: Tensor, target: ClassTarget, o: CrossEntropyOptions) => {
     const dx = ctx.empty(logits.shape);
     const spec = specOf(OP, o);
     const uniforms = { rows: logits.ndim === 1 ? 1 : logits.shape[0], C: logits.shape[logits.ndim - 1], eps: o.labelSmoothing ?? 0, ignore: o.ignoreIndex ?? -100, flag_id: 0 };
@@ -193,7 +194,7 @@ function classLoss(OP: 'crossEntropy' | 'nllLoss', known: readonly string[]) {
   const rowsOp = lossRows(OP, known);
   return defineOp({
     name: OP,
-    forward: (_ctx, logits: Tensor, target: Target, o: CrossEntropyOptions = {}) => {
+    forward: (_ctx, logits: Tensor, target: ClassTarget, o: CrossEntropyOptions = {}) => {
       const rows = rowsOp(logits, target, o);
       return o.reduction === 'none' ? (logits.ndim === 1 ? reshape(rows, []) : rows) : sum(rows);
     },
@@ -201,7 +202,7 @@ function classLoss(OP: 'crossEntropy' | 'nllLoss', known: readonly string[]) {
 }
 
 /** Cross-entropy between `logits` [n, C] and integer class targets [n] (torch.nn.functional.cross_entropy), fused into one kernel forward and one backward. */
-export const crossEntropy: (logits: Tensor, target: Target, o?: CrossEntropyOptions) => Tensor = classLoss('crossEntropy', KNOWN);
+export const crossEntropy: (logits: Tensor, target: ClassTarget, o?: CrossEntropyOptions) => Tensor = classLoss('crossEntropy', KNOWN);
 
 /** Options of nllLoss: crossEntropy's without labelSmoothing. */
 export type NllLossOptions = Omit<CrossEntropyOptions, 'labelSmoothing'>;
@@ -211,4 +212,4 @@ export type NllLossOptions = Omit<CrossEntropyOptions, 'labelSmoothing'>;
  * (torch.nn.functional.nll_loss): loss_i = −w_t·logProbs[i, t], with crossEntropy's weight, ignoreIndex
  * and reductions; crossEntropy's kernels without the softmax.
  */
-export const nllLoss: (logProbs: Tensor, target: Target, o?: NllLossOptions) => Tensor = classLoss('nllLoss', ['reduction', 'weight', 'ignoreIndex']);
+export const nllLoss: (logProbs: Tensor, target: ClassTarget, o?: NllLossOptions) => Tensor = classLoss('nllLoss', ['reduction', 'weight', 'ignoreIndex']);

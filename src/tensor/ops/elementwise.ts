@@ -9,6 +9,7 @@ import { elementwiseWgsl, elementwiseUniforms, ELEMENTWISE_WG, INPUT_NAMES } fro
 import { check } from './record.js';
 import { defineOp, launch } from './op.js';
 
+/** A number operand (passed to the kernel as a uniform, so a new value compiles nothing). */
 export type Scalar = number;
 
 interface RunOptions {
@@ -227,6 +228,7 @@ export const clamp: (x: Tensor, min: number | null, max?: number | null) => Tens
 });
 const bounds = (min: number | null, max: number | null) => [min ?? -3.4028234663852886e38, max ?? 3.4028234663852886e38] as const;
 
+/** Options of gelu: the exact form ('none', default) or the tanh approximation. */
 export interface GeluOptions {
   approximate?: 'none' | 'tanh';
 }

@@ -54,7 +54,8 @@ function sumDims(name: string, x: Tensor, dims: number[], scale: number): Tensor
   return cur;
 }
 
-type Dims = number | number[] | null | undefined;
+/** Dimensions to reduce: one, several, or all (null or omitted). */
+export type Dims = number | number[] | null | undefined;
 function reduction(name: 'sum' | 'mean'): (x: Tensor, dim?: Dims, keepdim?: boolean) => Tensor {
   const mean = name === 'mean';
   return defineOp({
