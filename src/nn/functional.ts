@@ -90,3 +90,5 @@ export function dropout(x: Tensor, p = 0.5, training = true, o: DropoutOptions =
   if (!y.node) mask.dispose();
   return y;
 }
+export { conv2d, maxPool2d, avgPool2d } from '../tensor/index.js';
+export type { Conv2dOptions, MaxPool2dOptions, AvgPool2dOptions } from '../tensor/index.js';

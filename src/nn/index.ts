@@ -16,3 +16,5 @@ export type { Dataset, DataLoaderOptions } from './data.js';
 export { loadMnist } from './mnist.js';
 export type { Mnist, MnistSplit, LoadMnistOptions } from './mnist.js';
 export { parseIdx, gunzip } from './idx.js';
+export { Conv2d, MaxPool2d, AvgPool2d } from './conv.js';
+export type { Conv2dModuleOptions } from './conv.js';

@@ -6,3 +6,5 @@ export * from './softmax.js';
 export * from './cross_entropy.js';
 export { record } from './record.js';
 export { defineOp, launch, workgroups, type OpContext, type OpDecl, type Launch, type Work } from './op.js';
+export * from './conv.js';
+export * from './pool.js';
