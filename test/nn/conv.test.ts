@@ -99,27 +99,32 @@ describe('conv2d and pooling: hand-computed values', () => {
 
 describe('conv2d and pooling: errors name the op and the shapes', () => {
   it('refuses bad shapes, options and int32 input', () => {
-    const x = wg.zeros([1, 3, 5, 5]);
-    const w = wg.zeros([4, 2, 3, 3]);
+    const temps: wg.Tensor[] = [];
+    const keep = (t: wg.Tensor) => (temps.push(t), t);
+    const x = keep(wg.zeros([1, 3, 5, 5]));
+    const w = keep(wg.zeros([4, 2, 3, 3]));
     expect(() => F.conv2d(x, w)).toThrow(/webgrad\.conv2d: input \[1, 3, 5, 5\] has 3 channels but weight \[4, 2, 3, 3\] expects 2/);
-    const w3 = wg.zeros([4, 3, 7, 3]);
+    const w3 = keep(wg.zeros([4, 3, 7, 3]));
     expect(() => F.conv2d(x, w3)).toThrow(/webgrad\.conv2d: the kernel \(7x3.*larger than the padded input \(5x5\)/);
-    expect(() => F.conv2d(x, w3, null, { padding: 1 })).not.toThrow();
-    const w2 = wg.zeros([4, 1, 3, 3]);
+    expect(() => keep(F.conv2d(x, w3, null, { padding: 1 }))).not.toThrow();
+    const w2 = keep(wg.zeros([4, 1, 3, 3]));
     expect(() => F.conv2d(x, w2, null, { groups: 2 })).toThrow(/webgrad\.conv2d: groups=2 must divide both the input channels \(3/);
     expect(() => F.conv2d(x, w3, null, { padding: 1, stride: 0 })).toThrow(/webgrad\.conv2d: stride must be an integer ≥ 1/);
     expect(() => F.conv2d(x, w3, null, { padding: 'same', stride: 2 })).toThrow(/'same' needs stride 1/);
     expect(() => F.conv2d(x, w3, null, { pading: 1 } as any)).toThrow(/unknown option 'pading'/);
-    expect(() => F.conv2d(x, w3, wg.zeros([3]))).toThrow(/bias must have shape \[4\]/);
-    expect(() => F.conv2d(wg.zeros([3, 5]), w3)).toThrow(/input must be 4-D/);
-    const xi = wg.tensor([1, 2, 3, 4], [1, 1, 2, 2], { dtype: 'int32' });
-    expect(() => F.conv2d(xi, wg.zeros([1, 1, 1, 1]))).toThrow(/webgrad\.conv2d: input is int32.*x\.float\(\)/);
+    expect(() => F.conv2d(x, w3, keep(wg.zeros([3])))).toThrow(/bias must have shape \[4\]/);
+    expect(() => F.conv2d(keep(wg.zeros([3, 5])), w3)).toThrow(/input must be 4-D/);
+    const xi = keep(wg.tensor([1, 2, 3, 4], [1, 1, 2, 2], { dtype: 'int32' }));
+    expect(() => F.conv2d(xi, keep(wg.zeros([1, 1, 1, 1])))).toThrow(/webgrad\.conv2d: input is int32.*x\.float\(\)/);
     expect(() => F.maxPool2d(xi, 2)).toThrow(/webgrad\.maxPool2d: input is int32.*x\.float\(\)/);
     expect(() => F.avgPool2d(xi, 2)).toThrow(/webgrad\.avgPool2d: input is int32.*x\.float\(\)/);
     expect(() => F.maxPool2d(x, 6)).toThrow(/webgrad\.maxPool2d: the kernel \(6x6.*larger than the padded input \(5x5\) of shape \[1, 3, 5, 5\]/);
     expect(() => F.maxPool2d(x, 2, { padding: 2 })).toThrow(/at most half the kernel size/);
     expect(() => new wg.nn.Conv2d(3, 4, 3, { groups: 2 })).toThrow(/groups=2 must divide inChannels \(3\)/);
-    expect(() => new wg.nn.Conv2d(3, 4, 3).forward(wg.zeros([1, 2, 5, 5]))).toThrow(/nn\.Conv2d\(3, 4\): expected input \[N, 3, H, W\].*\[1, 2, 5, 5\]/);
+    const conv = new wg.nn.Conv2d(3, 4, 3);
+    temps.push(...conv.parameters());
+    expect(() => conv.forward(keep(wg.zeros([1, 2, 5, 5])))).toThrow(/nn\.Conv2d\(3, 4\): expected input \[N, 3, H, W\].*\[1, 2, 5, 5\]/);
+    for (const t of temps) t.dispose();
   });
 });
 
@@ -134,10 +139,15 @@ describe('nn.Conv2d, MaxPool2d, AvgPool2d', () => {
       expect(Math.max(...v.map(Math.abs))).toBeLessThanOrEqual(bound);
       expect(Math.max(...v.map(Math.abs))).toBeGreaterThan(bound * 0.5);
     }
-    expect(new wg.nn.Conv2d(1, 2, 3, { bias: false }).bias).toBeNull();
-    const y = new wg.nn.MaxPool2d(2).forward(conv.forward(wg.zeros([1, 4, 6, 5])));
+    const noBias = new wg.nn.Conv2d(1, 2, 3, { bias: false });
+    expect(noBias.bias).toBeNull();
+    const x = wg.zeros([1, 4, 6, 5]);
+    const h = conv.forward(x);
+    const y = new wg.nn.MaxPool2d(2).forward(h);
     expect(y.shape).toEqual([1, 6, 3, 3]);
-    expect(new wg.nn.AvgPool2d(3, { stride: 1 }).forward(y).shape).toEqual([1, 6, 1, 1]);
+    const z = new wg.nn.AvgPool2d(3, { stride: 1 }).forward(y);
+    expect(z.shape).toEqual([1, 6, 1, 1]);
+    for (const t of [x, h, y, z, ...conv.parameters(), ...noBias.parameters()]) t.dispose();
   });
 
   it('a conv net training loop has flat memory', async () => {

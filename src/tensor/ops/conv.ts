@@ -101,7 +101,7 @@ function launchConv(ctx: OpContext, kind: 'forward' | 'dx' | 'dw', u: Geometry, 
   const bm = rowsPer(rows);
   const size = tileSize(bm);
   ctx.launch({
-    wgsl: convWgsl({ kind, bm, bias: 'B' in buffers }),
+    wgsl: convWgsl({ kind, bm, bias: 'B' in buffers, window: u }),
     buffers,
     uniforms: { ...u },
     work: { tiles: [columns('conv2d', cols, size[0]), rows, z], size },
@@ -139,7 +139,7 @@ const conv2dOp = defineOp({
       const per = Math.ceil((u.N * u.OH) / Math.max(1, Math.min(u.N * u.OH, Math.ceil(target / base))));
       const S = Math.ceil((u.N * u.OH) / per);
       const part = ctx.empty([S, u.OC, Q]);
-      launchConv(ctx, 'dw', { ...u, per }, { G: g, X: x, DW: part }, Q, u.OCg, u.groups * S);
+      launchConv(ctx, 'dw', { ...u, per }, { G: g, X: x, DWt: part }, Q, u.OCg, u.groups * S);
       dw = reshape(S === 1 ? part : sum(part, 0), w.shape);
     }
     const db = b && ctx.needs[2] ? sum(g, [0, 2, 3]) : null;
