@@ -15,8 +15,8 @@
  */
 import { kernel } from './kernel.js';
 
-/** Threads per workgroup: x over columns, y over rows. */
-export const CONV_WG = [16, 4] as const;
+/** Threads per workgroup (x over columns times y over rows). */
+export const CONV_THREADS = 64;
 
 const NAMES = ['N', 'C', 'H', 'W', 'OC', 'OH', 'OW', 'Cg', 'OCg', 'groups', 'per'];
 const UNIFORMS = NAMES.map((n) => [n, 'i32'] as [string, 'i32']);
@@ -29,7 +29,10 @@ const J = [0, 1, 2, 3];
 /** Which of the three products, and the rows per thread. */
 export interface ConvSpec {
   kind: 'forward' | 'dx' | 'dw';
+  /** Rows per thread. */
   bm: number;
+  /** Threads along y (rows); CONV_THREADS / wy along x. */
+  wy: number;
   bias?: boolean;
   window: ConvWindow;
 }
@@ -146,7 +149,7 @@ export function convWgsl(spec: ConvSpec): string {
   return kernel({
     bindings,
     uniforms: UNIFORMS,
-    workgroupSize: [CONV_WG[0], CONV_WG[1]],
+    workgroupSize: [CONV_THREADS / spec.wy, spec.wy],
     prelude: WINDOW.map((k) => `const K_${k} = ${spec.window[k]};`).join('\n'),
     body: `
   ${z}

@@ -7,7 +7,7 @@
 import { Tensor } from '../tensor.js';
 import { runtime } from '../context.js';
 import { fmt } from '../shape.js';
-import { convWgsl, CONV_WG } from '../../shaders/conv.js';
+import { convWgsl, CONV_THREADS } from '../../shaders/conv.js';
 import { defineOp, type OpContext } from './op.js';
 import { reshape } from './shape_ops.js';
 import { sum } from './reduce.js';
@@ -94,14 +94,20 @@ function geometry(x: Tensor, w: Tensor, b: Tensor | null | undefined, o: Conv2dO
 }
 
 /** Rows per thread: 8 when there are enough rows to fill them. */
-const rowsPer = (rows: number) => (rows >= 32 ? 8 : 4);
-const tileSize = (bm: number) => [CONV_WG[0] * 4, CONV_WG[1] * bm] as const;
+/**
+ * The register block and workgroup shape for `rows` rows: up to 8 rows per thread (all of them when
+ * there are few, so no thread computes rows that do not exist), and up to 4 threads along the rows.
+ */
+function blocking(rows: number): { bm: number; wy: number; size: readonly [number, number] } {
+  const bm = Math.max(1, Math.min(rows, 8));
+  const wy = Math.min(4, Math.ceil(rows / bm));
+  return { bm, wy, size: [(CONV_THREADS / wy) * 4, wy * bm] };
+}
 
 function launchConv(ctx: OpContext, kind: 'forward' | 'dx' | 'dw', u: Geometry, buffers: Record<string, Tensor>, cols: number, rows: number, z: number): void {
-  const bm = rowsPer(rows);
-  const size = tileSize(bm);
+  const { bm, wy, size } = blocking(rows);
   ctx.launch({
-    wgsl: convWgsl({ kind, bm, bias: 'B' in buffers, window: u }),
+    wgsl: convWgsl({ kind, bm, wy, bias: 'B' in buffers, window: u }),
     buffers,
     uniforms: { ...u },
     work: { tiles: [columns('conv2d', cols, size[0]), rows, z], size },
@@ -133,7 +139,7 @@ const conv2dOp = defineOp({
     if (ctx.needs[1]) {
       // split the sum over (n, oh) so that even a layer with few weights fills the device
       const Q = u.Cg * u.KH * u.KW;
-      const size = tileSize(rowsPer(u.OCg));
+      const { size } = blocking(u.OCg);
       const base = Math.ceil(Q / size[0]) * Math.ceil(u.OCg / size[1]) * u.groups;
       const target = runtime().software ? 32 : 512;
       const per = Math.ceil((u.N * u.OH) / Math.max(1, Math.min(u.N * u.OH, Math.ceil(target / base))));
