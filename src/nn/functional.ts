@@ -91,4 +91,4 @@ export function dropout(x: Tensor, p = 0.5, training = true, o: DropoutOptions =
   return y;
 }
 export { conv2d, maxPool2d, avgPool2d } from '../tensor/index.js';
-export type { Conv2dOptions, MaxPool2dOptions, AvgPool2dOptions } from '../tensor/index.js';
+export type { Conv2dOptions, MaxPool2dOptions, AvgPool2dOptions, Pair } from '../tensor/index.js';

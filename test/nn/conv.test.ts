@@ -89,6 +89,18 @@ describe('conv2d and pooling: hand-computed values', () => {
     expectClose(await x.grad!.toArray(), [4, 2, 2, 1]);
     for (const t of [x.grad!, x, y, s]) t.dispose();
   });
+  it('an empty batch gives an empty output and zero weight gradients', async () => {
+    const x = wg.zeros([0, 2, 4, 4]);
+    x.requiresGrad = true;
+    const w = wg.randn([3, 2, 3, 3], { seed: 6 });
+    w.requiresGrad = true;
+    const y = F.conv2d(x, w);
+    expect(y.shape).toEqual([0, 3, 2, 2]);
+    const s = y.sum();
+    s.backward();
+    expectClose(await w.grad!.toArray(), new Array(54).fill(0));
+    for (const t of [x, w, w.grad!, x.grad, y, s]) t?.dispose();
+  });
   it('avgPool2d counts padding as zeros (torch default)', async () => {
     const x = wg.tensor([[[[4, 8], [12, 16]]]]);
     const y = F.avgPool2d(x, 2, { stride: 2, padding: 1 });
@@ -142,10 +154,13 @@ describe('nn.Conv2d, MaxPool2d, AvgPool2d', () => {
     const noBias = new wg.nn.Conv2d(1, 2, 3, { bias: false });
     expect(noBias.bias).toBeNull();
     const x = wg.zeros([1, 4, 6, 5]);
-    const h = conv.forward(x);
-    const y = new wg.nn.MaxPool2d(2).forward(h);
+    // under noGrad: a recorded max-pool would keep its saved argmax until a backward() (or the GC)
+    const [h, y, z] = wg.noGrad(() => {
+      const h = conv.forward(x);
+      const y = new wg.nn.MaxPool2d(2).forward(h);
+      return [h, y, new wg.nn.AvgPool2d(3, { stride: 1 }).forward(y)];
+    });
     expect(y.shape).toEqual([1, 6, 3, 3]);
-    const z = new wg.nn.AvgPool2d(3, { stride: 1 }).forward(y);
     expect(z.shape).toEqual([1, 6, 1, 1]);
     for (const t of [x, h, y, z, ...conv.parameters(), ...noBias.parameters()]) t.dispose();
   });
@@ -173,6 +188,7 @@ describe('nn.Conv2d, MaxPool2d, AvgPool2d', () => {
     }
     expect(new Set(counts.slice(1)).size).toBe(1);
     expect(losses.at(-1)!).toBeLessThan(losses[0]);
+    opt.dispose();
     for (const p of model.parameters()) p.dispose();
     x.dispose();
     t.dispose();

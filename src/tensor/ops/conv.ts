@@ -93,7 +93,6 @@ function geometry(x: Tensor, w: Tensor, b: Tensor | null | undefined, o: Conv2dO
   return { N, C, H, W, OC, OH, OW, KH, KW, sh: s[0], sw: s[1], ph: p[0], pw: p[1], dh: d[0], dw: d[1], Cg, OCg: OC / groups, groups, per: 0 };
 }
 
-/** Rows per thread: 8 when there are enough rows to fill them. */
 /**
  * The register block and workgroup shape for `rows` rows: up to 8 rows per thread (all of them when
  * there are few, so no thread computes rows that do not exist), and up to 4 threads along the rows.
@@ -142,8 +141,9 @@ const conv2dOp = defineOp({
       const { size } = blocking(u.OCg);
       const base = Math.ceil(Q / size[0]) * Math.ceil(u.OCg / size[1]) * u.groups;
       const target = runtime().software ? 32 : 512;
-      const per = Math.ceil((u.N * u.OH) / Math.max(1, Math.min(u.N * u.OH, Math.ceil(target / base))));
-      const S = Math.ceil((u.N * u.OH) / per);
+      const K = Math.max(1, u.N * u.OH); // an empty batch still writes dw = 0
+      const per = Math.ceil(K / Math.min(K, Math.ceil(target / base)));
+      const S = Math.ceil(K / per);
       const part = ctx.empty([S, u.OC, Q]);
       launchConv(ctx, 'dw', { ...u, per }, { G: g, X: x, DWt: part }, Q, u.OCg, u.groups * S);
       dw = reshape(S === 1 ? part : sum(part, 0), w.shape);
