@@ -186,7 +186,10 @@ describe('nn.Conv2d, MaxPool2d, AvgPool2d', () => {
       loss.dispose();
       counts.push(wg.memory().tensors);
     }
-    expect(new Set(counts.slice(1)).size).toBe(1);
+    // flat: after the first step no step adds a tensor (the count can only fall, when the garbage
+    // collector frees what an earlier test dropped)
+    for (let i = 2; i < counts.length; i++) expect(counts[i]).toBeLessThanOrEqual(counts[i - 1]);
+    expect(counts.at(-1)!).toBeGreaterThan(0);
     expect(losses.at(-1)!).toBeLessThan(losses[0]);
     opt.dispose();
     for (const p of model.parameters()) p.dispose();

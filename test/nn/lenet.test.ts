@@ -73,7 +73,10 @@ describe('LeNet on MNIST', () => {
     }
     const testAcc = await accuracy(model, standardise(test.x), test.y); // once, at the end
     console.log(`LeNet MNIST: ${log.join('; ')}; test acc ${(100 * testAcc).toFixed(2)}%`);
-    expect(new Set(counts.slice(1)).size).toBe(1);
+    // flat: after the first step no step adds a tensor (the count can only fall, when the garbage
+    // collector frees what an earlier test dropped)
+    for (let i = 2; i < counts.length; i++) expect(counts[i]).toBeLessThanOrEqual(counts[i - 1]);
+    expect(counts.at(-1)!).toBeGreaterThan(0);
     expect(testAcc).toBeGreaterThanOrEqual(0.975);
     for (const p of model.parameters()) p.dispose();
   }, 30 * 60_000);
