@@ -13,6 +13,7 @@ import { reshape } from './shape_ops.js';
 import { sum } from './reduce.js';
 import { checkOptionNames } from './cross_entropy.js';
 
+/** A size for both spatial dims (an int) or for each ([h, w]), as torch accepts for kernel, stride, padding, dilation. */
 export type Pair = number | readonly [number, number];
 
 /** Options of {@link conv2d}: ints or [h, w] pairs; padding also 'valid' (0) or 'same' (stride 1). */
