@@ -46,6 +46,24 @@ const transpose = (a, rows, cols) => {
   return t;
 };
 
+/** NCHW -> NHWC (tfjs's image layout) */
+const toNhwc = (a, N, C, H, W) => {
+  const t = new Float32Array(a.length);
+  for (let n = 0; n < N; n++) for (let c = 0; c < C; c++) for (let i = 0; i < H * W; i++) t[(n * H * W + i) * C + c] = a[(n * C + c) * H * W + i];
+  return t;
+};
+/** conv weights [out, in, k, k] -> [k, k, in, out] (tfjs's filter layout), and back */
+const toHwio = (a, O, C, K) => {
+  const t = new Float32Array(a.length);
+  for (let o = 0; o < O; o++) for (let c = 0; c < C; c++) for (let i = 0; i < K * K; i++) t[(i * C + c) * O + o] = a[(o * C + c) * K * K + i];
+  return t;
+};
+const fromHwio = (a, O, C, K) => {
+  const t = new Float32Array(a.length);
+  for (let o = 0; o < O; o++) for (let c = 0; c < C; c++) for (let i = 0; i < K * K; i++) t[(o * C + c) * K * K + i] = a[(i * C + c) * O + o];
+  return t;
+};
+
 function loadScript(src) {
   return new Promise((resolve, reject) => {
     const s = document.createElement('script');
@@ -116,6 +134,34 @@ function webgradLib(wg, name) {
         result: async () => ps[0].toArray(),
         memory: () => wg.memory().bytes,
         dispose: () => ps.forEach((p) => (p.grad?.dispose(), p.dispose())),
+      };
+    },
+    async conv(c, d) {
+      const X = wg.tensor(d.x, [c.n, c.c, c.h, c.w], { requiresGrad: true });
+      const W = wg.tensor(d.w, [c.oc, c.c, c.k, c.k], { requiresGrad: true });
+      const U = wg.tensor(d.up, [c.n, c.oc, c.oh, c.ow]);
+      // forward + backward for input and weight; returns dw [oc, c, k, k]
+      const step = () => {
+        const l = wg.nn.functional.conv2d(X, W, null, { padding: c.pad }).mul(U).sum();
+        l.backward();
+        l.dispose();
+        const dw = W.grad;
+        W.grad = null;
+        X.grad.dispose();
+        X.grad = null;
+        return dw;
+      };
+      return {
+        run: () => step().dispose(),
+        sync: () => wg.sync(),
+        result: async () => {
+          const dw = step();
+          const out = await dw.toArray();
+          dw.dispose();
+          return out;
+        },
+        memory: () => wg.memory().bytes,
+        dispose: () => (X.dispose(), W.dispose(), U.dispose()),
       };
     },
     async mlp(batch, w, x, labels) {
@@ -209,6 +255,26 @@ function tfjsLib(tf, backend) {
         result: async () => vars[0].data(),
         memory: () => tf.memory().numBytes,
         dispose: () => (opt.dispose(), vars.forEach((v) => v.dispose()), gs.forEach((g) => g.dispose())),
+      };
+    },
+    async conv(c, d) {
+      await use();
+      const X = tf.tensor4d(toNhwc(d.x, c.n, c.c, c.h, c.w), [c.n, c.h, c.w, c.c]);
+      const W = tf.tensor4d(toHwio(d.w, c.oc, c.c, c.k), [c.k, c.k, c.c, c.oc]);
+      const U = tf.tensor4d(toNhwc(d.up, c.n, c.oc, c.oh, c.ow), [c.n, c.oh, c.ow, c.oc]);
+      const grads = tf.grads((x, w) => tf.sum(tf.mul(tf.conv2d(x, w, 1, c.pad), U)));
+      return {
+        run: () => grads([X, W]).forEach((t) => t.dispose()),
+        sync,
+        result: async () => {
+          const [dx, dw] = grads([X, W]);
+          const out = fromHwio(await dw.data(), c.oc, c.c, c.k);
+          dx.dispose();
+          dw.dispose();
+          return out;
+        },
+        memory: () => tf.memory().numBytes,
+        dispose: () => (X.dispose(), W.dispose(), U.dispose()),
       };
     },
     async mlp(batch, w, x, labels) {
@@ -381,6 +447,9 @@ const ROWS = {
   'add 4M': { unit: 'ms', k: 10, make: (lib) => lib.add(1 << 22, uniform(1 << 22, 3), uniform(1 << 22, 4)), check: 'add', n: 1 << 22 },
   // tfjs-cpu is left out of the big rows: seconds per run, and no target compares with it there
   'adam 4M': { unit: 'ms', k: 1, skip: ['tfjsCpu'], make: (lib, mode) => lib.adam(ADAM_SIZES, ADAM_SIZES.map((n, i) => uniform(n, 10 + i)), ADAM_SIZES.map((n, i) => uniform(n, 20 + i)), mode), check: 'adam', modes: ['default', 'fused', 'foreach'] },
+  // conv2d forward + backward (input and weight): LeNet's second layer, and a 3x3 64-channel layer
+  'conv lenet': { unit: 'ms', k: 2, skip: ['jaxjs'], conv: { n: 32, c: 6, h: 14, w: 14, oc: 16, k: 5, pad: 'valid' }, check: 'conv' },
+  'conv 3x3x64': { unit: 'ms', k: 1, skip: ['jaxjs', 'tfjsCpu'], conv: { n: 8, c: 64, h: 16, w: 16, oc: 64, k: 3, pad: 'same' }, check: 'conv' },
   'mlp b64': { unit: 'ms', k: 5, batch: 64, check: 'mlp' },
   'mlp b256': { unit: 'ms', k: 5, batch: 256, check: 'mlp' },
 };
@@ -394,6 +463,13 @@ function mlpData(batch) {
   const r = rng(11);
   const labels = Array.from({ length: batch }, () => Math.floor(r() * 10));
   return { w, x, labels };
+}
+
+function convData(c) {
+  const [oh, ow] = c.pad === 'same' ? [c.h, c.w] : [c.h - c.k + 1, c.w - c.k + 1];
+  const shape = { ...c, oh, ow };
+  const fan = c.c * c.k * c.k;
+  return [shape, { x: uniform(c.n * c.c * c.h * c.w, 31), w: uniform(c.oc * fan, 32, -1 / Math.sqrt(fan), 1 / Math.sqrt(fan)), up: uniform(c.n * c.oc * oh * ow, 33) }];
 }
 
 /** Time `rounds` runs of each state, in rotating order, each run = k steps + the library's own GPU wait. */
@@ -458,7 +534,7 @@ export async function runBench({ rows = Object.keys(ROWS), rounds = 5, base = fa
       if (row.skip?.includes(lib.name)) continue;
       const modes = lib.name === 'webgrad' || lib.name === 'base' ? webgradModes : [null];
       for (const mode of modes) {
-        const st = data ? await lib.mlp(row.batch, data.w, data.x, data.labels) : await row.make(lib, mode);
+        const st = data ? await lib.mlp(row.batch, data.w, data.x, data.labels) : row.conv ? await lib.conv(...convData(row.conv)) : await row.make(lib, mode);
         st.name = mode && mode !== 'default' ? `${lib.name}:${mode}` : lib.name;
         st.use = lib.use;
         states.push(st);
@@ -489,13 +565,19 @@ export async function runBench({ rows = Object.keys(ROWS), rounds = 5, base = fa
           const b = uniform(1 << 22, 4);
           err = 0;
           for (let i = 0; i < v.length; i += 4099) err = Math.max(err, Math.abs(v[i] - (a[i] + b[i])));
+        } else if (row.check === 'conv') {
+          // dw of every library against webgrad's (the first), relative to its largest entry
+          first ??= v;
+          const scale = first.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+          err = 0;
+          for (let i = 0; i < v.length; i++) err = Math.max(err, Math.abs(v[i] - first[i]) / scale);
         } else {
           // adam: every state has taken the same number of steps (one here): compare with the first
           first ??= v;
           err = 0;
           for (let i = 0; i < 4096; i++) err = Math.max(err, Math.abs(v[i] - first[i]));
         }
-        checks[s.name] = { maxError: err, ok: err < (row.check === 'matmul' ? 1e-4 : 1e-5) };
+        checks[s.name] = { maxError: err, ok: err < (row.check === 'matmul' || row.check === 'conv' ? 1e-4 : 1e-5) };
       }
     }
     const perStep = {};

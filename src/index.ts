@@ -121,3 +121,4 @@ export * as autograd from './autograd/index.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * as analysis from './analysis/index.js';
+export { conv2d, maxPool2d, avgPool2d } from './tensor/index.js';

@@ -24,6 +24,31 @@ export function mlp(wg: Wg, hidden = 128, seed = 0) {
 }
 export type Model = ReturnType<typeof mlp>;
 
+/**
+ * A LeNet-style CNN on the flat [n, 784] batches: reshaped to [n, 1, 28, 28], conv 5×5 (6, padding 2) –
+ * ReLU – max-pool 2 – conv 5×5 (16) – ReLU – max-pool 2 – 400 → 64 (ReLU) → 10.
+ */
+export function lenet(wg: Wg, seed = 0): Model {
+  wg.manualSeed(seed);
+  const nn = wg.nn;
+  class Image extends nn.Module {
+    forward(x: Tensor): Tensor {
+      return x.reshape([-1, 1, 28, 28]);
+    }
+  }
+  return new nn.Sequential(
+    new Image(), new nn.Conv2d(1, 6, 5, { padding: 2 }), new nn.ReLU(), new nn.MaxPool2d(2),
+    new nn.Conv2d(6, 16, 5), new nn.ReLU(), new nn.MaxPool2d(2),
+    new nn.Flatten(), new nn.Linear(400, 64), new nn.ReLU(), new nn.Linear(64, 10),
+  );
+}
+
+/** The models the MNIST showdown can train, by key: each takes the flat [n, 784] batches. */
+export const MODELS: Record<string, { label: string; make: (wg: Wg, seed: number, hidden: number) => Model }> = {
+  mlp: { label: 'MLP 784 → hidden (ReLU) → 10', make: (wg, seed, hidden) => mlp(wg, hidden, seed) },
+  lenet: { label: 'LeNet (conv-pool-conv-pool-400-64-10)', make: (wg, seed) => lenet(wg, seed) },
+};
+
 /** Fraction of correct predictions and mean cross-entropy on (x, y), in chunks. */
 export async function evaluate(wg: Wg, model: Model, split: Data['test'], chunk = 2000): Promise<{ accuracy: number; loss: number }> {
   let ok = 0;

@@ -1,11 +1,11 @@
 /**
- * Exercise 6: the MNIST showdown. MLP 784 → 128 (ReLU) → 10, batch 64, the material's optimizers and
+ * Exercise 6: the MNIST showdown. MLP 784 → 128 (ReLU) → 10 (or LeNet: option model), batch 64, the material's optimizers and
  * lrs (SGD 0.01, Momentum 0.01/0.9, RMSprop 1e-3, Adam 1e-3, plus AdamW 1e-3 and Nesterov 0.01/0.9),
  * the same initial weights and batch order for all; training-loss and validation-accuracy curves; the LR
  * finder on Adam; cosine vs step decay with the best optimizer; the generalisation gap (train − val).
  */
 import { type Wg, type Progress, noop, r, options } from './common.js';
-import { mnist, mlp, train } from './mnist.js';
+import { mnist, train, MODELS } from './mnist.js';
 import { makeOptimizer } from './race.js';
 
 export const meta = { id: 6, title: 'MNIST showdown' };
@@ -16,10 +16,12 @@ export interface Options {
   epochs: number;
   batchSize: number;
   hidden: number;
+  /** A key of MODELS ('mlp', 'lenet'). */
+  model: string;
   optimizers: { name: string; lr: number }[];
 }
 export const defaults: Options = {
-  trainCount: 8000, testCount: 2000, epochs: 10, batchSize: 64, hidden: 128,
+  trainCount: 8000, testCount: 2000, epochs: 10, batchSize: 64, hidden: 128, model: 'mlp',
   optimizers: [
     { name: 'SGD', lr: 0.01 }, { name: 'Momentum', lr: 0.01 }, { name: 'Nesterov', lr: 0.01 },
     { name: 'RMSprop', lr: 1e-3 }, { name: 'Adam', lr: 1e-3 }, { name: 'AdamW', lr: 1e-3 },
@@ -32,8 +34,9 @@ export async function run(wg: Wg, opts?: Partial<Options>, progress: Progress = 
   const o = options(defaults, opts);
   const data = await mnist(wg, o.trainCount, o.testCount);
   const runs = [];
+  if (!MODELS[o.model]) throw new Error(`showdown: unknown model '${o.model}' (models: ${Object.keys(MODELS).join(', ')})`);
   for (const { name, lr } of o.optimizers) {
-    const model = mlp(wg, o.hidden, 0);
+    const model = MODELS[o.model].make(wg, 0, o.hidden);
     const opt = makeOptimizer(wg, name, model.parameters(), lr);
     const res = await train(wg, model, opt, data, { epochs: o.epochs, batchSize: o.batchSize, progress, label: name, every: 5 });
     const last = res.epochs[res.epochs.length - 1];
@@ -42,7 +45,7 @@ export async function run(wg: Wg, opts?: Partial<Options>, progress: Progress = 
     for (const p of model.parameters()) p.dispose();
   }
   // the LR finder on Adam (restores the model afterwards)
-  const fmodel = mlp(wg, o.hidden, 0);
+  const fmodel = MODELS[o.model].make(wg, 0, o.hidden);
   const loader = new wg.nn.DataLoader(data.train, { batchSize: o.batchSize, shuffle: true, seed: 0, dropLast: true });
   const fopt = new wg.optim.Adam(fmodel.parameters(), { lr: 1e-3 });
   const finder = await wg.optim.lrFinder(fmodel, (m, [x, y]) => wg.nn.functional.crossEntropy(m.forward(x), y), loader, { startLr: 1e-6, endLr: 1, numIter: 60, optimizer: fopt });
@@ -53,7 +56,7 @@ export async function run(wg: Wg, opts?: Partial<Options>, progress: Progress = 
   const best = [...runs].sort((a, b) => (b.finalValAccuracy ?? 0) - (a.finalValAccuracy ?? 0))[0];
   const schedules = [];
   for (const kind of ['cosine', 'step'] as const) {
-    const model = mlp(wg, o.hidden, 0);
+    const model = MODELS[o.model].make(wg, 0, o.hidden);
     const opt = makeOptimizer(wg, best.optimizer, model.parameters(), best.lr);
     const total = o.epochs * loader.length;
     const S = wg.optim.lrScheduler;

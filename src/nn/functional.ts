@@ -107,3 +107,5 @@ const dropoutOp = defineOp({
 // normalisation, losses and activations declared in src/tensor/ops (norm.ts, losses.ts, cross_entropy.ts)
 export { batchNorm, nllLoss, l1Loss, smoothL1Loss, huberLoss, binaryCrossEntropyWithLogits, leakyRelu, silu } from '../tensor/index.js';
 export type { BatchNormOptions, NllLossOptions } from '../tensor/index.js';
+export { conv2d, maxPool2d, avgPool2d } from '../tensor/index.js';
+export type { Conv2dOptions, MaxPool2dOptions, AvgPool2dOptions, Pair } from '../tensor/index.js';

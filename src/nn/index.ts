@@ -19,3 +19,5 @@ export { parseIdx, gunzip, type IdxData } from './idx.js';
 export { BatchNorm1d, BatchNorm2d } from './norm.js';
 export type { BatchNormModuleOptions } from './norm.js';
 export { LeakyReLU, SiLU, Softmax, ModuleList } from './activation.js';
+export { Conv2d, MaxPool2d, AvgPool2d } from './conv.js';
+export type { Conv2dModuleOptions } from './conv.js';

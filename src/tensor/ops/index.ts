@@ -12,3 +12,5 @@ export { record } from './record.js';
 export { defineOp, launch, workgroups, type OpContext, type OpDecl, type Launch, type Work } from './op.js';
 export * from './norm.js';
 export * from './losses.js';
+export * from './conv.js';
+export * from './pool.js';
