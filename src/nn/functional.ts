@@ -90,3 +90,7 @@ export function dropout(x: Tensor, p = 0.5, training = true, o: DropoutOptions =
   if (!y.node) mask.dispose();
   return y;
 }
+
+/** embedding(index, weight), layerNorm(x, normalizedShape, weight?, bias?, { eps }), scaledDotProductAttention(q, k, v, { attnMask, isCausal }). */
+export { embedding, layerNorm, scaledDotProductAttention } from '../tensor/index.js';
+export type { SdpaOptions } from '../tensor/index.js';

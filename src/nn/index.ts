@@ -16,3 +16,5 @@ export type { Dataset, DataLoaderOptions } from './data.js';
 export { loadMnist } from './mnist.js';
 export type { Mnist, MnistSplit, LoadMnistOptions } from './mnist.js';
 export { parseIdx, gunzip } from './idx.js';
+export { Embedding, LayerNorm, MultiheadAttention } from './attention.js';
+export type { LayerNormOptions, MhaForwardOptions } from './attention.js';

@@ -287,4 +287,6 @@ export class Tensor {
   float(): Tensor { return ops.float(this); }
   /** An int32 copy, truncating toward zero as torch's `.int()`. */
   int(): Tensor { return ops.int(this); }
+  /** The entries at `index` (int32, 0-D or 1-D) along `dim` (torch.index_select). */
+  indexSelect(dim: number, index: ops.Index): Tensor { return ops.indexSelect(this, dim, index); }
 }

@@ -6,3 +6,6 @@ export * from './softmax.js';
 export * from './cross_entropy.js';
 export { record } from './record.js';
 export { defineOp, launch, workgroups, type OpContext, type OpDecl, type Launch, type Work } from './op.js';
+export * from './index_select.js';
+export * from './layer_norm.js';
+export * from './attention.js';
