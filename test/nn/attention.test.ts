@@ -30,7 +30,7 @@ async function check(c: Case, op: (...xs: wg.Tensor[]) => wg.Tensor): Promise<vo
   root.backward();
   for (const [i, g] of c.grads.entries()) expectClose(await xs[i].grad!.toArray(), g, { ...tol, label: `${c.name} grad ${i}` });
   for (const t of [root, u, out, ...xs, ...xs.map((x) => x.grad!)]) t.dispose();
-  expect(wg.memory().tensors).toBe(before);
+  expect(wg.memory().tensors).toBeLessThanOrEqual(before); // (less when garbage of earlier tests was finalized meanwhile)
 }
 
 describe('indexSelect and embedding', () => {
@@ -173,7 +173,7 @@ describe('MultiheadAttention', () => {
       for (const [i, g] of c.grads.entries()) expectClose(await xs[i].grad!.toArray(), g, { ...tol, label: `input grad ${i}` });
       for (const t of [root, u, out, w, ...xs, ...xs.map((x) => x.grad!)]) t.dispose();
       m.zeroGrad();
-      expect(wg.memory().tensors).toBe(before);
+      expect(wg.memory().tensors).toBeLessThanOrEqual(before);
     });
   }
   it('a boolean mask (int32, nonzero masks, as torch) equals isCausal', async () => {

@@ -55,7 +55,7 @@ function forwardKernel(ctx: Pick<OpContext, 'empty' | 'launch'>, q: Tensor, k: T
     wgsl: attentionForwardWgsl(),
     buffers: { Q: q, K: k, V: v, M: s.mask?.t ?? q, P: p, O: o },
     uniforms: uniformsOf(s),
-    work: { groups: s.B * s.H * s.Tq },
+    work: { threads: s.B * s.H * s.Tq, size: ATTN_WG },
   });
   return { p, o };
 }
@@ -87,12 +87,14 @@ export const attention = defineOp<[Tensor, Tensor, Tensor, AttentionSpec]>({
     const uniforms = uniformsOf(s);
     ctx.launch({
       wgsl: attentionBackwardQWgsl(),
+      label: `${OP} backward dq`,
       buffers: { G: g, P: p, K: k, V: v, dS, dQ: dq },
       uniforms,
-      work: { groups: s.B * s.H * s.Tq },
+      work: { threads: s.B * s.H * s.Tq, size: ATTN_WG },
     });
     ctx.launch({
       wgsl: attentionBackwardKVWgsl(dk === dv),
+      label: `${OP} backward dk, dv`,
       buffers: { G: g, P: p, Q: q, dS, dK: dk, ...(dk === dv ? {} : { dV: dv }) },
       uniforms,
       work: { threads: s.B * s.H * s.Tk * 2 * s.D, size: ATTN_WG },

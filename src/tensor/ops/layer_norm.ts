@@ -23,7 +23,7 @@ const layerNormOp = defineOp<[Tensor, Tensor | null, Tensor | null, number, numb
       wgsl: layerNormForwardWgsl(w !== null, b !== null),
       buffers: { X: x, ...(w ? { W: w } : {}), ...(b ? { Bias: b } : {}), Y: y, stats },
       uniforms: { rows, N, eps },
-      work: { groups: N === 0 ? 0 : rows },
+      work: { threads: N === 0 ? 0 : rows, size: REDUCE_WG },
     });
     return y;
   },
@@ -38,7 +38,7 @@ const layerNormOp = defineOp<[Tensor, Tensor | null, Tensor | null, number, numb
         wgsl: layerNormBackwardXWgsl(w !== null),
         buffers: { G: g, X: x, ...(w ? { W: w } : {}), stats, dX: dx },
         uniforms,
-        work: { groups: N === 0 ? 0 : rows },
+        work: { threads: N === 0 ? 0 : rows, size: REDUCE_WG },
       });
     }
     const needW = w !== null && ctx.needs[1];
