@@ -5,7 +5,8 @@
  * finder on Adam; cosine vs step decay with the best optimizer; the generalisation gap (train − val).
  */
 import { type Wg, type Progress, noop, r, options } from './common.js';
-import { mnist, mlp, train } from './mnist.js';
+import { mnist, mlp, train, type Model } from './mnist.js';
+import { rowTransformer } from './mnist_transformer.js';
 import { makeOptimizer } from './race.js';
 
 export const meta = { id: 6, title: 'MNIST showdown' };
@@ -17,6 +18,8 @@ export interface Options {
   batchSize: number;
   hidden: number;
   optimizers: { name: string; lr: number }[];
+  /** 'mlp' (784 → hidden → 10) or 'transformer' (each image row a token, see mnist_transformer.ts). */
+  model: 'mlp' | 'transformer';
 }
 export const defaults: Options = {
   trainCount: 8000, testCount: 2000, epochs: 10, batchSize: 64, hidden: 128,
@@ -24,7 +27,10 @@ export const defaults: Options = {
     { name: 'SGD', lr: 0.01 }, { name: 'Momentum', lr: 0.01 }, { name: 'Nesterov', lr: 0.01 },
     { name: 'RMSprop', lr: 1e-3 }, { name: 'Adam', lr: 1e-3 }, { name: 'AdamW', lr: 1e-3 },
   ],
+  model: 'mlp',
 };
+/** The showdown's model, the same initial weights every time (the loops use only forward and parameters). */
+const makeModel = (wg: Wg, o: Options): Model => (o.model === 'transformer' ? (rowTransformer(wg) as unknown as Model) : mlp(wg, o.hidden, 0));
 export const quick: Partial<Options> = { trainCount: 2000, testCount: 1000, epochs: 2 };
 
 
@@ -33,7 +39,7 @@ export async function run(wg: Wg, opts?: Partial<Options>, progress: Progress = 
   const data = await mnist(wg, o.trainCount, o.testCount);
   const runs = [];
   for (const { name, lr } of o.optimizers) {
-    const model = mlp(wg, o.hidden, 0);
+    const model = makeModel(wg, o);
     const opt = makeOptimizer(wg, name, model.parameters(), lr);
     const res = await train(wg, model, opt, data, { epochs: o.epochs, batchSize: o.batchSize, progress, label: name, every: 5 });
     const last = res.epochs[res.epochs.length - 1];
@@ -42,7 +48,7 @@ export async function run(wg: Wg, opts?: Partial<Options>, progress: Progress = 
     for (const p of model.parameters()) p.dispose();
   }
   // the LR finder on Adam (restores the model afterwards)
-  const fmodel = mlp(wg, o.hidden, 0);
+  const fmodel = makeModel(wg, o);
   const loader = new wg.nn.DataLoader(data.train, { batchSize: o.batchSize, shuffle: true, seed: 0, dropLast: true });
   const fopt = new wg.optim.Adam(fmodel.parameters(), { lr: 1e-3 });
   const finder = await wg.optim.lrFinder(fmodel, (m, [x, y]) => wg.nn.functional.crossEntropy(m.forward(x), y), loader, { startLr: 1e-6, endLr: 1, numIter: 60, optimizer: fopt });
@@ -53,7 +59,7 @@ export async function run(wg: Wg, opts?: Partial<Options>, progress: Progress = 
   const best = [...runs].sort((a, b) => (b.finalValAccuracy ?? 0) - (a.finalValAccuracy ?? 0))[0];
   const schedules = [];
   for (const kind of ['cosine', 'step'] as const) {
-    const model = mlp(wg, o.hidden, 0);
+    const model = makeModel(wg, o);
     const opt = makeOptimizer(wg, best.optimizer, model.parameters(), best.lr);
     const total = o.epochs * loader.length;
     const S = wg.optim.lrScheduler;

@@ -8,8 +8,9 @@ import * as webgrad from 'webgrad';
 import * as Plot from '@observablehq/plot';
 import type { Wg, Tensor } from '../exercises/common.js';
 import { mnist, mlp, evaluate, type Model } from '../exercises/mnist.js';
+import { rowTransformer } from '../exercises/mnist_transformer.js';
 import * as batchSize from '../exercises/batch_size.js';
-import { h, numberField, checks, table, fmt, nextFrame } from './ui.js';
+import { h, numberField, checks, select, table, fmt, nextFrame } from './ui.js';
 import { COLORS } from './optimizers.js';
 import { lab } from './hooks.js';
 
@@ -114,9 +115,11 @@ export function mountShowdown(root: HTMLElement): void {
   const epochs = numberField('mnist.epochs', 'epochs', 10, () => {}, '1');
   const batch = numberField('mnist.batch', 'batch', 64, () => {}, '1');
   const chosen = checks('mnist.opt', 'Optimizers', Object.entries(SHOWDOWN).map(([k, v]) => [k, v.label]), Object.keys(SHOWDOWN), () => {});
+  const arch = select('mnist.model', 'model', [['mlp', 'MLP 784 → 128 → 10'], ['transformer', 'transformer over rows (d 32, 4 heads, 1 block)']], 'mlp', () => {});
   root.append(
     h('p', {}, `The MLP 784 → 128 (ReLU) → 10, the same initial weights for every optimizer, ${TRAIN} training digits, ${TEST} held out. The optimizers take turns batch by batch, so their curves grow together; losses are read back every 10 steps, accuracy after each epoch.`),
-    h('div', { class: 'controls' }, epochs.el, batch.el),
+    h('p', {}, 'Or a transformer: each image row is a token (Linear 28 → 32 plus a learned position), one pre-LN block of 4-head self-attention and a GELU MLP, the mean over rows, a linear head.'),
+    h('div', { class: 'controls' }, epochs.el, batch.el, arch.el),
     chosen.el,
   );
   const out = h('div', {});
@@ -125,7 +128,7 @@ export function mountShowdown(root: HTMLElement): void {
     const data = await mnist(wg, TRAIN, TEST);
     const keys = chosen.value;
     const runs = keys.map((k) => {
-      const model = mlp(wg, 128, 0);
+      const model = arch.value === 'transformer' ? (rowTransformer(wg) as unknown as Model) : mlp(wg, 128, 0);
       return { k, model, opt: SHOWDOWN[k].make(model.parameters()), pending: [] as [number, Tensor][] };
     });
     const losses: { k: string; step: number; loss: number }[] = [];

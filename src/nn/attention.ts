@@ -122,10 +122,12 @@ export class MultiheadAttention extends Module {
     if (mask) mask.strides = [mask.strides[0] * H, mask.strides[0], mask.strides[2], mask.strides[3]];
     // each distinct input projected once to [B, T, 3E]
     const proj = new Map<Tensor, Tensor>();
+    const tmp: Tensor[] = [];
     for (const t of [query, key, value]) {
       if (proj.has(t)) continue;
       const xw = mm(t, this.inProjWeight, false, true, 'nn.MultiheadAttention');
       proj.set(t, this.inProjBias ? add(xw, this.inProjBias) : xw);
+      tmp.push(xw, proj.get(t)!);
     }
     const view = (t: Tensor, part: number): HeadView => ({ off: part * E, sB: t.shape[1] * 3 * E, sH: D, sT: 3 * E });
     const spec: AttentionSpec = {
@@ -145,7 +147,7 @@ export class MultiheadAttention extends Module {
     }
     if (!out.node) {
       // nothing recorded (noGrad): free the intermediates now
-      for (const t of new Set([...proj.values(), heads])) t.dispose();
+      for (const t of new Set([...tmp, heads])) t.dispose();
     }
     return weights ? [out, weights] : out;
   }
