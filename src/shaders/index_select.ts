@@ -3,9 +3,9 @@
  *   out[o, i, c] = x[o, index[i], c]                       (a thread per output element; bits copied,
  *                                                           so float32 and int32 alike)
  *   dx[o, r, c] = Σ_{i : index[i] = r} g[o, i, c]          (scatter-add, as a gather: see below)
- * WGSL has no float atomics. Backward gives each thread one element of dx and lets it loop over the
- * indices ('owner'), or gives each thread one element of g and adds it into dx with a compare-exchange
- * loop on the bits ('atomic', dx zeroed first). An index outside [0, dim) claims the flag and reads 0.
+ * WGSL has no float atomics. Backward gives each thread one element of g and adds it into dx with a
+ * compare-exchange loop on the bits ('atomic', dx zeroed first), or each thread one element of dx and
+ * lets it loop over the indices ('owner': deterministic, far slower for large tables). An index outside [0, dim) claims the flag and reads 0.
  */
 import { kernel, FLAT_WORKGROUP } from './kernel.js';
 import { FLAG_BINDING, CLAIM_FLAG_FN } from './flag.js';

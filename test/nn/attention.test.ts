@@ -43,7 +43,7 @@ describe('indexSelect and embedding', () => {
           await check(c, (x) => x.indexSelect(c.dim, idx));
           idx.dispose();
         } finally {
-          selectBackward.mode = 'auto';
+          selectBackward.mode = 'atomic';
         }
       });
     }

@@ -19,12 +19,13 @@ import { check } from './record.js';
 export type Index = Tensor | Int32Array | readonly number[];
 
 /**
- * Which backward kernel scatters the gradient: 'owner' (a thread per element of dx loops over the
- * indices: deterministic, cost dx.size × n) or 'atomic' (a thread per element of g, compare-exchange
- * add: cost g.size, order of the float additions not fixed). 'auto' takes owner while the table has
- * at most 64 rows along dim. Exported for tests and benchmarks.
+ * Which backward kernel scatters the gradient: 'atomic' (the default: a thread per element of g adds it
+ * into dx by compare-exchange; cost g.size, the order of the float additions not fixed) or 'owner' (a
+ * thread per element of dx loops over all indices: deterministic, cost dx.size × n). Measured on
+ * SwiftShader (embedding backward incl. readback): V=16, D=32, 1024 indices: owner 12 ms, atomic 4 ms;
+ * V=1000, D=64, 2048 indices: owner 8.3 s, atomic 30 ms. Exported for tests and benchmarks.
  */
-export const selectBackward = { mode: 'auto' as 'auto' | 'owner' | 'atomic' };
+export const selectBackward = { mode: 'atomic' as 'owner' | 'atomic' };
 
 function indexTensor(op: string, index: Index, dim: number, what: string): { t: Tensor; cpu: boolean } {
   if (index instanceof Tensor) {
@@ -70,7 +71,7 @@ function makeSelect(name: string) {
       const t = ctx.saved[0];
       const d = normDim(name, dim, x.ndim);
       const [size, inner] = [x.shape[d], prod(x.shape.slice(d + 1))];
-      const mode = selectBackward.mode === 'auto' ? (size <= 64 ? 'owner' : 'atomic') : selectBackward.mode;
+      const { mode } = selectBackward;
       const dx = mode === 'owner' ? ctx.empty(x.shape) : zeros(x.shape);
       const uniforms = { total: mode === 'owner' ? x.size : g.size, n: t.size, dim: size, inner, flag_id: 0 };
       ctx.launch({
