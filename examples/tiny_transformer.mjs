@@ -1,5 +1,5 @@
 // A 2-layer transformer learns to reverse 8 tokens over 16 symbols, in Node.
-//   npm run example:transformer   (= npm run build && node examples/tiny_transformer.mjs)
+//   npm run example:transformer   (= npm run build && node examples/tiny_transformer.mjs [steps = 400])
 // Token + learned positional embeddings, pre-LN blocks (causal multi-head self-attention, GELU MLP),
 // a final LayerNorm and a linear head. Teacher-forced: the model reads x1..x8, SEP, y1..y7 and predicts
 // y1..y8 = x8..x1 at the last 8 positions (the first 8 targets are ignoreIndex). test/nn/transformer.test.ts
@@ -66,7 +66,8 @@ const model = new TinyTransformer(32, 4, 2);
 const opt = new wg.optim.AdamW(model.parameters(), { lr: 3e-3, weightDecay: 0.01 });
 const rng = new wg.Generator(1);
 const t0 = Date.now();
-for (let step = 1; step <= 400; step++) {
+const steps = Number(process.argv[2] ?? 400);
+for (let step = 1; step <= steps; step++) {
   const { x, y } = batch(64, rng);
   opt.zeroGrad();
   const loss = nn.functional.crossEntropy(model.forward(x).reshape([-1, V]), y);
@@ -86,5 +87,5 @@ const got = await pred.toArray();
 let right = 0;
 for (let b = 0; b < 256; b++) for (let i = 0; i < N; i++) right += got[b * T + N + i] === want[b * N + i] ? 1 : 0;
 console.log(`held-out token accuracy ${((100 * right) / want.length).toFixed(2)}%`);
-const show = Array.from(x.shape[0] ? (await x.toArray()).slice(0, N) : []);
-console.log(`e.g. ${show.join(' ')}  ->  ${Array.from(got.slice(N, N + N)).join(' ')}`);
+const first = Array.from((await x.toArray()).slice(0, N));
+console.log(`e.g. ${first.join(' ')}  ->  ${Array.from(got.slice(N, 2 * N)).join(' ')}`);
