@@ -5,7 +5,7 @@ import * as wg from '../../src/index.js';
 import fx from '../fixtures/attention.json';
 import { expectClose } from '../helpers/reference.js';
 import { gradcheck } from '../../src/testing/index.js';
-import { selectBackward } from '../../src/tensor/index.js';
+import { selectBackward, collect } from '../../src/tensor/index.js';
 
 const F = wg.nn.functional;
 type T = { shape: number[]; data: number[] };
@@ -204,14 +204,19 @@ describe('MultiheadAttention', () => {
     const opt = new wg.optim.Adam([...m.parameters(), ...ln.parameters(), ...emb.parameters()], { lr: 1e-2 });
     const idx = wg.tensor(Int32Array.from([0, 1, 2, 3, 4, 0, 1, 2]), [2, 4]);
     const counts: number[] = [];
+    const made: wg.Tensor[] = []; // what the steps create, counted alive (robust to other files' garbage being finalized)
     for (let step = 0; step < 4; step++) {
-      opt.zeroGrad();
-      const x = ln.forward(emb.forward(idx));
-      const loss = m.forward(x, x, x, { isCausal: true }).square().mean();
-      loss.backward();
-      opt.step();
+      const { result: loss, created } = collect(() => {
+        opt.zeroGrad();
+        const x = ln.forward(emb.forward(idx));
+        const l = m.forward(x, x, x, { isCausal: true }).square().mean();
+        l.backward();
+        opt.step();
+        return l;
+      });
+      made.push(...created);
       loss.dispose();
-      counts.push(wg.memory().tensors);
+      counts.push(made.filter((t) => !t.disposed).length);
     }
     expect(counts[3]).toBe(counts[1]);
     expect(counts[2]).toBe(counts[1]);
