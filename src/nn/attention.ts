@@ -97,7 +97,9 @@ export class MultiheadAttention extends Module {
     if (this.outProj.bias) zeros(this.outProj.bias);
   }
 
+  /** Attention of query [B, Tq, E] over key and value [B, Tk, E] (default: query itself): [B, Tq, E]. */
   forward(query: Tensor, key?: Tensor, value?: Tensor, o?: MhaForwardOptions & { needWeights?: false }): Tensor;
+  /** With needWeights: [output, the attention weights averaged over heads, [B, Tq, Tk]]. */
   forward(query: Tensor, key: Tensor, value: Tensor, o: MhaForwardOptions & { needWeights: true }): [Tensor, Tensor];
   forward(query: Tensor, key: Tensor = query, value: Tensor = key, o: MhaForwardOptions = {}): Tensor | [Tensor, Tensor] {
     const E = this.embedDim;
