@@ -160,7 +160,8 @@ describe('MultiheadAttention', () => {
       const before = wg.memory().tensors;
       const xs = c.inputs.map(leaf);
       const [q, k] = [xs[0], xs[1] ?? xs[0]];
-      const [out, w] = m.forward(q, k, k, { isCausal: c.isCausal, needWeights: true });
+      const mask = 'mask' in c && c.mask ? up(c.mask as T) : null;
+      const [out, w] = m.forward(q, k, k, { isCausal: c.isCausal, needWeights: true, attnMask: mask });
       expectClose(await out.toArray(), c.output, { ...tol, label: 'output' });
       expectClose(await w.toArray(), c.weights, { ...tol, label: 'weights' });
       const u = up(c.upstream);
@@ -172,10 +173,18 @@ describe('MultiheadAttention', () => {
       }
       for (const [i, g] of c.grads.entries()) expectClose(await xs[i].grad!.toArray(), g, { ...tol, label: `input grad ${i}` });
       for (const t of [root, u, out, w, ...xs, ...xs.map((x) => x.grad!)]) t.dispose();
+      mask?.dispose();
       m.zeroGrad();
       expect(wg.memory().tensors).toBeLessThanOrEqual(before);
     });
   }
+  it('gradcheck with three different inputs (each read from its own projection) and a 3-D additive mask', async () => {
+    const m = new wg.nn.MultiheadAttention(4, 2);
+    const mask = wg.randn([2 * 2, 3, 2], { seed: 20 });
+    const r = await gradcheck((q: wg.Tensor, k: wg.Tensor, v: wg.Tensor) => m.forward(q, k, v, { attnMask: mask }),
+      [wg.randn([2, 3, 4], { seed: 21 }), wg.randn([2, 2, 4], { seed: 22 }), wg.randn([2, 2, 4], { seed: 23 })]);
+    expect(r.ok, r.message).toBe(true);
+  });
   it('a boolean mask (int32, nonzero masks, as torch) equals isCausal', async () => {
     const c = fx.mha[0];
     const m = new wg.nn.MultiheadAttention(c.embedDim, c.numHeads);
