@@ -193,6 +193,29 @@ function webgradLib(wg, name) {
         dispose: () => (model.parameters().forEach((p) => (p.grad?.dispose(), p.dispose())), X.dispose(), Y.dispose()),
       };
     },
+    async mha(d) {
+      const m = new wg.nn.MultiheadAttention(d.E, d.H);
+      m.loadStateDict({ inProjWeight: d.win, inProjBias: d.bin, 'outProj.weight': d.wout, 'outProj.bias': d.bout });
+      const X = wg.tensor(d.x, [d.B, d.T, d.E]);
+      const step = () => {
+        m.zeroGrad();
+        const loss = m.forward(X, X, X).square().mean();
+        loss.backward();
+        return loss;
+      };
+      return {
+        run: () => step().dispose(),
+        sync: () => wg.sync(),
+        loss: async () => {
+          const l = step();
+          const v = await l.item();
+          l.dispose();
+          return v;
+        },
+        memory: () => wg.memory().bytes,
+        dispose: () => (m.zeroGrad(), m.parameters().forEach((p) => p.dispose()), X.dispose()),
+      };
+    },
   };
 }
 
@@ -305,6 +328,39 @@ function tfjsLib(tf, backend) {
         },
         memory: () => tf.memory().numBytes,
         dispose: () => (opt.dispose(), vars.forEach((v) => v.dispose()), X.dispose(), Y.dispose()),
+      };
+    },
+    async mha(d) {
+      await use();
+      // composed from tf ops: packed projection, heads by reshape/transpose, softmax(q·kᵀ/√D)·v, merge, out projection
+      const { B, T, E, H } = d;
+      const D = E / H;
+      const vars = [tf.tensor2d(transpose(d.win, 3 * E, E), [E, 3 * E]), tf.tensor1d(d.bin), tf.tensor2d(transpose(d.wout, E, E), [E, E]), tf.tensor1d(d.bout)];
+      const X = tf.tensor2d(d.x, [B * T, E]);
+      const f = (win, bin, wout, bout) => {
+        const qkv = tf.add(tf.matMul(X, win), bin).reshape([B, T, 3, H, D]).transpose([2, 0, 3, 1, 4]);
+        const [q, k, v] = tf.unstack(qkv);
+        const p = tf.softmax(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(D)));
+        const heads = tf.matMul(p, v).transpose([0, 2, 1, 3]).reshape([B * T, E]);
+        return tf.mean(tf.square(tf.add(tf.matMul(heads, wout), bout)));
+      };
+      const g = tf.valueAndGrads(f);
+      const step = () => {
+        const { value, grads } = g(vars);
+        grads.forEach((t) => t.dispose());
+        return value;
+      };
+      return {
+        run: () => step().dispose(),
+        sync,
+        loss: async () => {
+          const l = step();
+          const v = (await l.data())[0];
+          l.dispose();
+          return v;
+        },
+        memory: () => tf.memory().numBytes,
+        dispose: () => (vars.forEach((t) => t.dispose()), X.dispose()),
       };
     },
   };
@@ -452,7 +508,13 @@ const ROWS = {
   'conv 3x3x64': { unit: 'ms', k: 1, skip: ['jaxjs', 'tfjsCpu'], conv: { n: 8, c: 64, h: 16, w: 16, oc: 64, k: 3, pad: 'same' }, check: 'conv' },
   'mlp b64': { unit: 'ms', k: 5, batch: 64, check: 'mlp' },
   'mlp b256': { unit: 'ms', k: 5, batch: 256, check: 'mlp' },
+  // MultiheadAttention forward + backward (loss = mean(y²)), B=8, T=64, E=64, 4 heads; tf.js composes it from its ops
+  'mha b8 t64': { unit: 'ms', k: 3, check: 'mlp', skip: ['tfjsCpu', 'jaxjs'], make: (lib) => lib.mha(mhaData(8, 64, 64, 4)) },
 };
+function mhaData(B, T, E, H) {
+  const a = Math.sqrt(6 / (4 * E));
+  return { B, T, E, H, x: uniform(B * T * E, 30), win: uniform(3 * E * E, 31, -a, a), bin: uniform(3 * E, 32, -0.1, 0.1), wout: uniform(E * E, 33, -a, a), bout: uniform(E, 34, -0.1, 0.1) };
+}
 const ADAM_SIZES = [1 << 20, 1 << 20, 1 << 20, 1 << 20];
 
 function mlpData(batch) {

@@ -105,6 +105,7 @@ export {
   add, sub, mul, div, neg, pow, exp, log, sqrt, abs, relu, tanh, sigmoid, gelu, clamp, maximum, minimum,
   gt, lt, ge, le, eq, matmul, transpose, reshape, flatten, expand, sum, mean, max, argmax, softmax, logSoftmax, clone,
   setMatmulVariant, matmulVariant, fused, mm, save, load,
+  indexSelect,
 } from './tensor/index.js';
 export type {
   DType, TensorLike, Shape, TapeNode, Storage, Nested, CreateOptions, RandomOptions, GeluOptions, Scalar, Dims, ClassTarget,

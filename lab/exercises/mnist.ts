@@ -4,6 +4,7 @@
  * (no wait inside an epoch), and held-out accuracy.
  */
 import type { Wg, Tensor, Progress } from './common.js';
+import { rowTransformer } from './mnist_transformer.js';
 
 export interface Data {
   train: { x: Float32Array; y: Int32Array; n: number; xShape: [number, number] };
@@ -47,6 +48,7 @@ export function lenet(wg: Wg, seed = 0): Model {
 export const MODELS: Record<string, { label: string; make: (wg: Wg, seed: number, hidden: number) => Model }> = {
   mlp: { label: 'MLP 784 → hidden (ReLU) → 10', make: (wg, seed, hidden) => mlp(wg, hidden, seed) },
   lenet: { label: 'LeNet (conv-pool-conv-pool-400-64-10)', make: (wg, seed) => lenet(wg, seed) },
+  transformer: { label: 'transformer over rows (d 32, 4 heads, 1 block)', make: (wg, seed) => rowTransformer(wg, { seed }) as unknown as Model },
 };
 
 /** Fraction of correct predictions and mean cross-entropy on (x, y), in chunks. */

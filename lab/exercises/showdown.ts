@@ -16,7 +16,7 @@ export interface Options {
   epochs: number;
   batchSize: number;
   hidden: number;
-  /** A key of MODELS ('mlp', 'lenet'). */
+  /** A key of MODELS: 'mlp' (784 → hidden → 10), 'lenet', or 'transformer' (each image row a token, see mnist_transformer.ts). */
   model: string;
   optimizers: { name: string; lr: number }[];
 }

@@ -117,6 +117,7 @@ export function mountShowdown(root: HTMLElement): void {
   const modelKind = select('mnist.model', 'model', Object.entries(MODELS).map(([k, v]) => [k, v.label]), 'mlp', () => {});
   root.append(
     h('p', {}, `The MLP 784 → 128 (ReLU) → 10 (or another model from the list), the same initial weights for every optimizer, ${TRAIN} training digits, ${TEST} held out. The optimizers take turns batch by batch, so their curves grow together; losses are read back every 10 steps, accuracy after each epoch.`),
+    h('p', {}, 'The transformer: each image row is a token (Linear 28 → 32 plus a learned position), one pre-LN block of 4-head self-attention and a GELU MLP, the mean over rows, a linear head.'),
     h('div', { class: 'controls' }, epochs.el, batch.el, modelKind.el),
     chosen.el,
   );

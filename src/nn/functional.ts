@@ -109,3 +109,7 @@ export { batchNorm, nllLoss, l1Loss, smoothL1Loss, huberLoss, binaryCrossEntropy
 export type { BatchNormOptions, NllLossOptions } from '../tensor/index.js';
 export { conv2d, maxPool2d, avgPool2d } from '../tensor/index.js';
 export type { Conv2dOptions, MaxPool2dOptions, AvgPool2dOptions, Pair } from '../tensor/index.js';
+
+/** embedding(index, weight), layerNorm(x, normalizedShape, weight?, bias?, { eps }), scaledDotProductAttention(q, k, v, { attnMask, isCausal }). */
+export { embedding, layerNorm, scaledDotProductAttention } from '../tensor/index.js';
+export type { SdpaOptions } from '../tensor/index.js';

@@ -21,3 +21,5 @@ export type { BatchNormModuleOptions } from './norm.js';
 export { LeakyReLU, SiLU, Softmax, ModuleList } from './activation.js';
 export { Conv2d, MaxPool2d, AvgPool2d } from './conv.js';
 export type { Conv2dModuleOptions } from './conv.js';
+export { Embedding, LayerNorm, MultiheadAttention } from './attention.js';
+export type { LayerNormOptions, MhaForwardOptions } from './attention.js';

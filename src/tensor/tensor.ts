@@ -336,4 +336,6 @@ export class Tensor {
   tril(diagonal = 0): Tensor { return ops.tril(this, diagonal); }
   /** The upper triangle of the last two dims (torch.triu). */
   triu(diagonal = 0): Tensor { return ops.triu(this, diagonal); }
+  /** The entries at `index` (int32, 0-D or 1-D) along `dim` (torch.index_select). */
+  indexSelect(dim: number, index: ops.Index): Tensor { return ops.indexSelect(this, dim, index); }
 }

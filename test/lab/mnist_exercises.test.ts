@@ -102,13 +102,15 @@ describe('exercise 12: clipping and monitoring', () => {
   });
 });
 
-describe('exercise 6 with the LeNet model', () => {
-  it('trains a LeNet on the flat digits, and names the models when one is unknown', async () => {
-    const res = await showdown.run(wg, { trainCount: 384, testCount: 64, epochs: 1, model: 'lenet', optimizers: [{ name: 'Adam', lr: 1e-3 }] });
-    expect(res.runs.map((u) => u.optimizer)).toEqual(['Adam']);
-    expect(res.settings.model).toBe('lenet');
-    for (const [, l] of res.runs[0].losses) expect(Number.isFinite(l)).toBe(true);
-    expect(res.runs[0].losses[0][1]).toBeLessThan(3); // near ln 10 at the start: the CNN's init is torch's
-    await expect(showdown.run(wg, { ...tiny, model: 'resnet' })).rejects.toThrow(/unknown model 'resnet' \(models: mlp, lenet/);
+describe('exercise 6 with the LeNet and transformer models', () => {
+  it('trains a LeNet and a transformer over rows on the flat digits, and names the models when one is unknown', async () => {
+    for (const model of ['lenet', 'transformer']) {
+      const res = await showdown.run(wg, { trainCount: 384, testCount: 64, epochs: 1, model, optimizers: [{ name: 'Adam', lr: 1e-3 }] });
+      expect(res.runs.map((u) => u.optimizer)).toEqual(['Adam']);
+      expect(res.settings.model).toBe(model);
+      for (const [, l] of res.runs[0].losses) expect(Number.isFinite(l)).toBe(true);
+      expect(res.runs[0].losses[0][1]).toBeLessThan(3); // near ln 10 at the start: torch's inits
+    }
+    await expect(showdown.run(wg, { ...tiny, model: 'resnet' })).rejects.toThrow(/unknown model 'resnet' \(models: mlp, lenet, transformer\)/);
   });
 });

@@ -14,3 +14,6 @@ export * from './norm.js';
 export * from './losses.js';
 export * from './conv.js';
 export * from './pool.js';
+export * from './index_select.js';
+export * from './layer_norm.js';
+export * from './attention.js';
