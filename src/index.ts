@@ -108,7 +108,7 @@ export {
   indexSelect,
 } from './tensor/index.js';
 export type {
-  DType, TensorLike, Shape, TapeNode, Storage, Nested, CreateOptions, RandomOptions, GeluOptions, Scalar, Dims, ClassTarget,
+  DType, TensorLike, Shape, TapeNode, Storage, Nested, CreateOptions, RandomOptions, GeluOptions, Scalar, Dims, ClassTarget, Index,
 } from './tensor/index.js';
 export type { MatmulVariant } from './shaders/matmul.js';
 export {

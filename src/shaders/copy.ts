@@ -8,7 +8,7 @@
  *  - gatherWgsl / gatherBackwardWgsl: torch.gather and its gradient (a scatter-add written as a gather
  *    over the index, so it needs no float atomics and sums in a fixed order).
  */
-import { kernel, at8, FLAT_WORKGROUP } from './kernel.js';
+import { kernel, at8, atomicAddF32Fn, FLAT_WORKGROUP } from './kernel.js';
 import { FLAG_BINDING, CLAIM_FLAG_FN } from './flag.js';
 
 export const COPY_WG = 64;
@@ -111,19 +111,14 @@ export function scatterAddWgsl(rank: number): string {
       { name: 'out', type: 'atomic<u32>', access: 'read_write' }],
     uniforms: [['n', 'u32'], ['size', 'u32'], ['sdim', 'u32'], ['shape', 'vec8u'], ['sx', 'vec8u']],
     workgroupSize: [COPY_WG],
+    prelude: atomicAddF32Fn('out'),
     body: `
   for (var i = gid.x; i < u.n; i += nwg.x * ${COPY_WG}u) {
     var xi = 0u;
     ${unravel(rank, [['xi', 'sx']])}
     let k = index[i];
     if (k < 0 || k >= i32(u.size)) { continue; }
-    let j = xi + u32(k) * u.sdim;
-    var old = atomicLoad(&out[j]);
-    loop {
-      let r = atomicCompareExchangeWeak(&out[j], old, bitcast<u32>(bitcast<f32>(old) + g[i]));
-      if (r.exchanged) { break; }
-      old = r.old_value;
-    }
+    add_out(xi + u32(k) * u.sdim, g[i]);
   }`,
   });
 }

@@ -7,7 +7,7 @@
  * compare-exchange loop on the bits ('atomic', dx zeroed first), or each thread one element of dx and
  * lets it loop over the indices ('owner': deterministic, far slower for large tables). An index outside [0, dim) claims the flag and reads 0.
  */
-import { kernel, FLAT_WORKGROUP } from './kernel.js';
+import { kernel, atomicAddF32Fn, FLAT_WORKGROUP } from './kernel.js';
 import { FLAG_BINDING, CLAIM_FLAG_FN } from './flag.js';
 
 export const SELECT_WG = 64;
@@ -62,18 +62,12 @@ export function indexSelectBackwardAtomicWgsl(): string {
     bindings: [{ name: 'G', type: 'f32', access: 'read' }, { name: 'I', type: 'i32', access: 'read' }, { name: 'dX', type: 'atomic<u32>', access: 'read_write' }],
     uniforms: UNIFORMS,
     workgroupSize: [SELECT_WG],
+    prelude: atomicAddF32Fn('dX'),
     body: `${ELEMENT}
   let i = (e / u.inner) % u.n;
   let o = e / (u.inner * u.n);
   let r = I[i];
   if (r < 0 || r >= i32(u.dim)) { return; }
-  let at = (o * u.dim + u32(r)) * u.inner + c;
-  let g = G[e];
-  var old = atomicLoad(&dX[at]);
-  loop {
-    let res = atomicCompareExchangeWeak(&dX[at], old, bitcast<u32>(bitcast<f32>(old) + g));
-    if (res.exchanged) { break; }
-    old = res.old_value;
-  }`,
+  add_dX((o * u.dim + u32(r)) * u.inner + c, G[e]);`,
   });
 }

@@ -30,6 +30,22 @@ function uniformField([name, type]: [string, UniformType]): string {
   return `${name}: ${type}`;
 }
 
+/**
+ * `fn add_<buf>(j, v)`: adds the f32 `v` to element j of the storage binding `buf` (declared as
+ * `atomic<u32>` holding f32 bits) by compare-exchange, for scatter-adds where several threads may hit one
+ * element. The order of the additions varies from run to run, so the last bits of a sum may too.
+ */
+export function atomicAddF32Fn(buf: string): string {
+  return `fn add_${buf}(j: u32, v: f32) {
+  var old = atomicLoad(&${buf}[j]);
+  loop {
+    let r = atomicCompareExchangeWeak(&${buf}[j], old, bitcast<u32>(bitcast<f32>(old) + v));
+    if (r.exchanged) { break; }
+    old = r.old_value;
+  }
+}`;
+}
+
 export function kernel(spec: KernelSpec): string {
   const lines: string[] = [];
   spec.bindings.forEach((b, i) => {
