@@ -25,7 +25,12 @@ export interface AcquiredDevice {
   software: boolean;
   /** How it was reached: "navigator.gpu", "Dawn", "Dawn, VK_ICD_FILENAMES=...", "application device". */
   route?: string;
+  /** CPU cores (navigator.hardwareConcurrency, or Node's os.availableParallelism()): how many workgroups a software adapter runs at once. */
+  cores: number;
 }
+
+/** The page's core count; Node sets its own in fromDawn. */
+const browserCores = (): number => (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency || 4;
 
 /** Where the Vulkan loader looks for driver manifests on Linux (besides VK_ICD_FILENAMES / VK_DRIVER_FILES). */
 function icdDirectories(): string[] {
@@ -80,13 +85,13 @@ function wantedLimits(adapter: GPUAdapter): Record<string, number> {
   };
 }
 
-function describe(adapter: GPUAdapter): { adapterName: string; software: boolean } {
+function describe(adapter: GPUAdapter): { adapterName: string; software: boolean; cores: number } {
   const info = (adapter as GPUAdapter & { info?: GPUAdapterInfo }).info;
   const parts = info ? [info.vendor, info.architecture, info.device, info.description].filter(Boolean) : [];
   const adapterName = parts.join(' ') || 'unknown adapter';
   const fallback = (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
   const software = fallback || /swiftshader|lavapipe|llvmpipe|warp|cpu/i.test(adapterName) || adapterName === 'unknown adapter';
-  return { adapterName, software };
+  return { adapterName, software, cores: browserCores() };
 }
 
 async function fromNavigator(powerPreference: GPUPowerPreference): Promise<GPUAdapter> {
@@ -111,7 +116,7 @@ async function fromNavigator(powerPreference: GPUPowerPreference): Promise<GPUAd
 const dawnInstances: GPU[] = [];
 
 /** Dawn's adapter, and how it was reached for the verbose line ("Dawn, VK_ICD_FILENAMES=..."). */
-async function fromDawn(powerPreference: GPUPowerPreference): Promise<{ adapter: GPUAdapter; route: string }> {
+async function fromDawn(powerPreference: GPUPowerPreference): Promise<{ adapter: GPUAdapter; route: string; cores?: number }> {
   let dawn: { create: (flags: string[]) => GPU; globals: Record<string, unknown> };
   try {
     const name = 'webgpu'; // kept in a variable so browser bundlers leave this Node-only import alone
@@ -156,24 +161,26 @@ async function fromDawn(powerPreference: GPUPowerPreference): Promise<{ adapter:
         'VK_ICD_FILENAMES to a Vulkan ICD json file.',
     );
   }
-  return { adapter, route };
+  const os: { availableParallelism?: () => number } = await import(/* @vite-ignore */ 'node:' + 'os');
+  return { adapter, route, cores: os.availableParallelism?.() };
 }
 
 /** Find an adapter and create a device with raised compute limits. */
 export async function acquireDevice(powerPreference: 'low-power' | 'high-performance' = 'high-performance'): Promise<AcquiredDevice> {
   const hasNavigatorGpu = !!(globalThis as { navigator?: Navigator }).navigator?.gpu;
-  const { adapter, route } = !isNode() || hasNavigatorGpu
-    ? { adapter: await fromNavigator(powerPreference), route: 'navigator.gpu' }
+  const { adapter, route, cores } = !isNode() || hasNavigatorGpu
+    ? { adapter: await fromNavigator(powerPreference), route: 'navigator.gpu', cores: undefined }
     : await fromDawn(powerPreference);
   // timestamp-query, where the adapter has it, lets wg.profile time kernels on the GPU itself
   const requiredFeatures: GPUFeatureName[] = adapter.features?.has('timestamp-query') ? ['timestamp-query'] : [];
   const device = await adapter.requestDevice({ requiredLimits: wantedLimits(adapter), requiredFeatures });
-  return { device, ...describe(adapter), route };
+  const d = describe(adapter);
+  return { device, ...d, cores: cores || d.cores, route };
 }
 
 /** Describe a device the application created itself (wg.init({ device })). */
 export function adoptDevice(device: GPUDevice): AcquiredDevice {
   const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
   const adapterName = info ? [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') : 'application device';
-  return { device, adapterName: adapterName || 'application device', software: /swiftshader|lavapipe|llvmpipe/i.test(adapterName) };
+  return { device, adapterName: adapterName || 'application device', software: /swiftshader|lavapipe|llvmpipe/i.test(adapterName), cores: browserCores() };
 }

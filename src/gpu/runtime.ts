@@ -67,6 +67,8 @@ export class Runtime {
   readonly device: GPUDevice;
   readonly adapterName: string;
   readonly software: boolean;
+  /** CPU cores of the machine (see AcquiredDevice.cores). */
+  readonly cores: number;
   readonly pool: BufferPool;
   private kernels = new Map<string, CompiledKernel>();
   private uniformCache = new Map<string, GPUBuffer>();
@@ -88,6 +90,7 @@ export class Runtime {
     this.device = acq.device;
     this.adapterName = acq.adapterName;
     this.software = acq.software;
+    this.cores = acq.cores;
     this.pool = new BufferPool(this.device);
     let owned = madeOn.get(this.device);
     if (!owned) madeOn.set(this.device, (owned = new WeakSet()));

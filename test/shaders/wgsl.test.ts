@@ -7,7 +7,7 @@ import * as wg from '../../src/index.js';
 import { runtime, workgroups } from '../../src/tensor/index.js';
 import { kernel, grid, vec8, at8 } from '../../src/shaders/kernel.js';
 import { elementwiseWgsl } from '../../src/shaders/elementwise.js';
-import { matmulWgsl, matmulTile, MATMUL_WG, BIG_BLOCK, SMALL_BLOCK, type MatmulVariant, type MatmulSpec } from '../../src/shaders/matmul.js';
+import { matmulWgsl, matmulTile, MATMUL_WG, MATMUL_BLOCKS, type MatmulVariant, type MatmulSpec } from '../../src/shaders/matmul.js';
 import { reduceWgsl } from '../../src/shaders/reduce.js';
 import { softmaxWgsl } from '../../src/shaders/softmax.js';
 
@@ -123,7 +123,7 @@ describe('every generator variant compiles', () => {
       for (const transA of [false, true]) {
         for (const transB of [false, true]) {
           specs.push({ transA, transB, variant });
-          if (variant === 'blocked') for (const block of [BIG_BLOCK, SMALL_BLOCK]) specs.push({ transA, transB, variant, vec4: true, block });
+          if (variant === 'blocked') for (const block of MATMUL_BLOCKS) specs.push({ transA, transB, variant, vec4: true, block });
         }
       }
     }

@@ -4,6 +4,8 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as wg from '../../src/index.js';
 import { Rng, matmulRef, matmulEntry, expectClose } from '../helpers/reference.js';
 import { toGpu, expectTensor, withMatmulVariant, MATMUL_VARIANTS } from '../helpers/gpu.js';
+import { chooseBlock, MATMUL_BLOCKS } from '../../src/shaders/matmul.js';
+import { runtime } from '../../src/tensor/context.js';
 
 beforeAll(async () => {
   await wg.init();
@@ -22,9 +24,8 @@ const stored = (rows: number, cols: number, trans: boolean, batch?: number) => {
 const tol = (K: number) => ({ rtol: 1e-5, atol: 2e-6 * Math.sqrt(Math.max(K, 1)) * 4 });
 
 // M x K x N. The 'blocked' schedule loads vec4s when K (and N, or M for a transposed A) are multiples of
-// 4, with 4x4 blocks per thread for small products and 8x16 for larger ones (>= 8 workgroups):
-// 12x16x20 and 7x16x12 take the small vec4 blocks, 260x68x132 the big ones with partial edge blocks;
-// the odd sizes take the scalar path.
+// 4, with a block per thread that chooseBlock picks by size (every block is covered by the test after
+// this list); 260x68x132 has partial edge blocks; the odd sizes take the scalar path.
 const SIZES: [number, number, number][] = [
   [1, 1, 1],
   [7, 13, 5],
@@ -39,6 +40,31 @@ const TRANS: [boolean, boolean][] = [
   [false, true],
   [true, true],
 ];
+
+describe("matmul, 'blocked' schedule: every block size", () => {
+  it('each block chooseBlock can pick computes the four transposed-operand products (sizes found by the chooser on this machine)', async () => {
+    const dims = [7, 12, 20, 36, 64, 68, 128, 132, 260];
+    const found = new Map<string, [number, number]>();
+    for (const M of dims) for (const N of dims) {
+      const key = chooseBlock(M, N, 1, runtime().cores).join('x');
+      if (!found.has(key)) found.set(key, [M, N]);
+    }
+    expect([...found.keys()].sort()).toEqual(MATMUL_BLOCKS.map((b) => b.join('x')).sort());
+    await withMatmulVariant('blocked', async () => {
+      for (const [block, [M, N]] of found) {
+        for (const [tA, tB] of TRANS) {
+          const K = 68;
+          const a = rng.randn(stored(M, K, tA));
+          const b = rng.randn(stored(K, N, tB));
+          const [ta, tb] = [toGpu(a), toGpu(b)];
+          const c = wg.mm(ta, tb, tA, tB);
+          await expectTensor(c, matmulRef(a, b, tA, tB), { ...tol(K), label: `block ${block}: ${M}x${K}x${N} transA=${tA} transB=${tB}` });
+          for (const t of [ta, tb, c]) t.dispose();
+        }
+      }
+    });
+  });
+});
 
 for (const variant of MATMUL_VARIANTS) {
   describe(`matmul, '${variant}' schedule`, () => {

@@ -41,7 +41,7 @@ export const mm: (a: Tensor, b: Tensor, transA?: boolean, transB?: boolean, name
     const [A, B] = [float(a), float(b)];
     ctx.save(A, B);
     const C = ctx.empty(outShape);
-    const spec: MatmulSpec = { transA, transB, variant: matmulVariant(), vec4: vec4Ok(M, N, Ka, transA, transB), block: chooseBlock(M, N, batch) };
+    const spec: MatmulSpec = { transA, transB, variant: matmulVariant(), vec4: vec4Ok(M, N, Ka, transA, transB), block: chooseBlock(M, N, batch, runtime().cores) };
     if (Ka === 0) {
       if (C.size > 0) runtime().write(C.buffer(name), new Float32Array(C.size)); // an empty inner dimension sums to zero
     } else {
