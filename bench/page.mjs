@@ -672,6 +672,7 @@ export async function runBench({ rows = Object.keys(ROWS), rounds = 5, base = fa
       r.perStep = perStep;
       r.checks = checks;
       r.memoryFlat = memoryFlat;
+      r.memoryBytes = Object.fromEntries(Object.keys(memBefore).map((n) => [n, [memBefore[n], memAfter[n]]]));
       out.push(r);
       log(`  ${rowName}: ` + JSON.stringify({ webgrad: r.webgrad, tfjs: r.tfjs, tfjsCpu: r.tfjsCpu, jaxjs: r.jaxjs, base: r.base }));
     }

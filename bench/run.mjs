@@ -103,7 +103,8 @@ for (const r of result.rows) {
   const c = (n) => (r.perStep[n] ? `${r.perStep[n].dispatches}/${r.perStep[n].submits}/${r.perStep[n].copies}` : '-');
   const wgName = r.name.endsWith(' fused') ? 'webgrad:fused' : r.name.endsWith(' foreach') ? 'webgrad:foreach' : 'webgrad';
   const ok = Object.values(r.checks).every((v) => v.ok) ? 'agree' : 'DISAGREE';
-  const flat = Object.values(r.memoryFlat).every(Boolean) ? '' : ' (memory grew)';
+  const changed = Object.entries(r.memoryBytes ?? {}).filter(([, [a, b]]) => a !== b).map(([n, [a, b]]) => `${n} ${b > a ? '+' : ''}${b - a} B`);
+  const flat = Object.values(r.memoryFlat).every(Boolean) ? '' : ` (memory changed: ${changed.join(', ') || 'see memoryBytes'})`;
   lines.push(
     `| ${r.name} | ${f(r.webgrad)} | ${f(r.tfjs)} | ${f(r.tfjsCpu)} | ${f(r.jaxjs)} |${base ? ` ${f(r.base)} | ${x(r.ratioBase)} |` : ''} ${x(r.ratio)} | ${x(r.ratioCpu)} | ${x(r.ratioJax)} | ${c(wgName)}; ${c('tfjs')}; ${c('jaxjs')} | ${ok}${flat} |`,
   );

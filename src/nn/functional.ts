@@ -31,7 +31,7 @@ export { tanh, sigmoid } from '../tensor/index.js';
 
 /**
  * y = x·Wᵀ + b over the last dimension of x (torch.nn.functional.linear): W is [out, in], b is [out].
- * One matmul kernel reading W transposed; leading dimensions of x are batch dimensions.
+ * One matmul kernel reading W transposed, the bias added in its store; leading dimensions of x are batch dimensions.
  */
 export const linear: (x: Tensor, weight: Tensor, bias?: Tensor | null) => Tensor = defineOp({
   name: 'linear',
@@ -41,8 +41,9 @@ export const linear: (x: Tensor, weight: Tensor, bias?: Tensor | null) => Tensor
       throw new Error(`webgrad.linear: input ${fmt(x.shape)} and weight ${fmt(weight.shape)} do not fit: the weight is [out, in] and the input's last dimension is in`);
     }
     const x2 = x.ndim === 2 || x.ndim === 3 ? x : reshape(x, [-1, inF]);
-    const xw = mm(x2, weight, false, true, 'linear');
-    const y = bias ? add(xw, bias) : xw;
+    const fuse = bias?.ndim === 1 && bias.shape[0] === weight.shape[0] && bias.dtype === 'float32';
+    const xw = mm(x2, weight, false, true, 'linear', fuse ? bias : null);
+    const y = bias && !fuse ? add(xw, bias) : xw;
     return y.ndim === x.ndim ? y : reshape(y, [...x.shape.slice(0, -1), weight.shape[0]]);
   },
 });

@@ -22,6 +22,8 @@ export interface MatmulSpec {
   vec4?: boolean;
   /** Rows x columns of C per thread on the vec4 blocked path (multiples of 4). */
   block?: readonly [number, number];
+  /** Add bias[c] to every row of C in the store (linear's bias, fused: one dispatch instead of two). */
+  bias?: boolean;
 }
 
 /** vec4 loads need every contiguous run the kernel reads 4 at a time to be a multiple of 4 long. */
@@ -51,15 +53,24 @@ const STORE = `
     if (r >= u.M) { break; }
     for (var j = 0u; j < ${TN}u; j++) {
       let c = col0 + j;
-      if (c < u.N) { C[baseC + r * u.N + c] = acc[i][j]; }
+      if (c < u.N) { C[baseC + r * u.N + c] = acc[i][j]{{bias}}; }
     }
   }`;
 
+/** The store's bias term, and its binding (after C), when the spec fuses a bias. */
+const withBias = (s: MatmulSpec, wgsl: string): string => wgsl.replaceAll('{{bias}}', s.bias ? ' + bias[c]' : '');
+const BIAS_BINDING = { name: 'bias', type: 'f32', access: 'read' as const };
+
 export function matmulWgsl(s: MatmulSpec): string {
+  return withBias(s, matmulText(s));
+}
+
+function matmulText(s: MatmulSpec): string {
   const bindings = [
     { name: 'A', type: 'f32', access: 'read' as const },
     { name: 'B', type: 'f32', access: 'read' as const },
     { name: 'C', type: 'f32', access: 'read_write' as const },
+    ...(s.bias ? [BIAS_BINDING] : []),
   ];
   const [wx, wy] = MATMUL_WG[s.variant];
   const bases = `let bz = wid.z; let baseA = bz * u.sA; let baseB = bz * u.sB; let baseC = bz * u.M * u.N;`;
@@ -72,7 +83,7 @@ export function matmulWgsl(s: MatmulSpec): string {
   if (r >= u.M || c >= u.N) { return; }
   var sum = 0.0;
   for (var k = 0u; k < u.K; k++) { sum += A[idxA(baseA, r, k)] * B[idxB(baseB, k, c)]; }
-  C[baseC + r * u.N + c] = sum;`,
+  C[baseC + r * u.N + c] = sum{{bias}};`,
     });
   }
   if (s.variant === 'blocked' && s.vec4) return blockedVec4(s);
@@ -224,6 +235,7 @@ function blockedVec4(s: MatmulSpec): string {
       { name: 'A', type: 'vec4<f32>', access: 'read' },
       { name: 'B', type: 'vec4<f32>', access: 'read' },
       { name: 'C', type: 'f32', access: 'read_write' },
+      ...(s.bias ? [BIAS_BINDING] : []),
     ],
     uniforms: UNIFORMS,
     workgroupSize: [wx, wy],
@@ -240,7 +252,7 @@ function blockedVec4(s: MatmulSpec): string {
     if (r >= u.M) { break; }
     for (var j = 0u; j < ${BN}u; j++) {
       let c = col0 + j;
-      if (c < u.N) { C[baseC + r * u.N + c] = acc[i * ${CB}u + j / 4u][j % 4u]; }
+      if (c < u.N) { C[baseC + r * u.N + c] = acc[i * ${CB}u + j / 4u][j % 4u]{{bias}}; }
     }
   }`,
   });

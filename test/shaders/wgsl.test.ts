@@ -122,8 +122,8 @@ describe('every generator variant compiles', () => {
     for (const variant of ['tiled', 'blocked', 'naive'] as MatmulVariant[]) {
       for (const transA of [false, true]) {
         for (const transB of [false, true]) {
-          specs.push({ transA, transB, variant });
-          if (variant === 'blocked') for (const block of MATMUL_BLOCKS) specs.push({ transA, transB, variant, vec4: true, block });
+          specs.push({ transA, transB, variant }, { transA, transB, variant, bias: true });
+          if (variant === 'blocked') for (const block of MATMUL_BLOCKS) specs.push({ transA, transB, variant, vec4: true, block }, { transA, transB, variant, vec4: true, block, bias: true });
         }
       }
     }

@@ -66,6 +66,41 @@ describe("matmul, 'blocked' schedule: every block size", () => {
   });
 });
 
+describe('matmul with a fused bias (linear)', () => {
+  it('every schedule and transposed-operand variant: equals mm + add bit for bit, matches float64, and the bias gradient is the column sum', async () => {
+    for (const variant of MATMUL_VARIANTS) {
+      await withMatmulVariant(variant, async () => {
+        for (const [M, K, N, batch] of [[7, 13, 5], [12, 16, 20], [130, 36, 68], [7, 16, 12, 3]] as [number, number, number, number?][]) {
+          for (const [tA, tB] of TRANS) {
+            const a = rng.randn(stored(M, K, tA, batch));
+            const b = rng.randn(stored(K, N, tB));
+            const bias = rng.randn([N]);
+            const up = rng.randn(batch ? [batch, M, N] : [M, N]);
+            const [ta, tb, tu] = [toGpu(a), toGpu(b), toGpu(up)];
+            const tbias = wg.tensor(Float32Array.from(bias.data), [N], { requiresGrad: true });
+            const label = `${variant} ${batch ?? ''}x${M}x${K}x${N} transA=${tA} transB=${tB}`;
+            const c = wg.mm(ta, tb, tA, tB, 'matmul', tbias);
+            const plain = wg.noGrad(() => { const p = wg.mm(ta, tb, tA, tB); const s = wg.add(p, tbias); p.dispose(); return s; });
+            expect(Array.from(await c.toArray()), label).toEqual(Array.from(await plain.toArray()));
+            await expectTensor(c, matmulRef(a, b, tA, tB).add(bias), { ...tol(K), label });
+            const loss = c.mul(tu).sum();
+            loss.backward();
+            const colSum = batch ? up.sum(0).sum(0) : up.sum(0);
+            await expectTensor(tbias.grad!, colSum, { rtol: 1e-5, atol: 1e-4, label: `${label} bias grad` });
+            for (const t of [ta, tb, tu, tbias.grad!, tbias, c, plain, loss]) t.dispose();
+          }
+        }
+      });
+    }
+  });
+
+  it('refuses a bias that is not [N]', () => {
+    const [a, b] = [wg.zeros([3, 4]), wg.zeros([4, 5])];
+    expect(() => wg.mm(a, b, false, false, 'matmul', wg.zeros([4]))).toThrow(/webgrad.matmul: .*fused bias must be float32 of shape \[5\]/);
+    for (const t of [a, b]) t.dispose();
+  });
+});
+
 for (const variant of MATMUL_VARIANTS) {
   describe(`matmul, '${variant}' schedule`, () => {
     for (const [M, K, N] of SIZES) {
