@@ -67,8 +67,7 @@ export class Runtime {
   readonly device: GPUDevice;
   readonly adapterName: string;
   readonly software: boolean;
-  /** CPU cores of the machine (see AcquiredDevice.cores). */
-  readonly cores: number;
+  readonly cores: number; // CPU cores of the machine (see AcquiredDevice.cores)
   readonly pool: BufferPool;
   private kernels = new Map<string, CompiledKernel>();
   private uniformCache = new Map<string, GPUBuffer>();
