@@ -133,7 +133,7 @@ function webgradLib(wg, name) {
         sync: () => wg.sync(),
         result: async () => ps[0].toArray(),
         memory: () => wg.memory().bytes,
-        dispose: () => ps.forEach((p) => (p.grad?.dispose(), p.dispose())),
+        dispose: () => (opt.dispose(), ps.forEach((p) => (p.grad?.dispose(), p.dispose()))),
       };
     },
     async conv(c, d) {
@@ -190,7 +190,7 @@ function webgradLib(wg, name) {
           return v;
         },
         memory: () => wg.memory().bytes,
-        dispose: () => (model.parameters().forEach((p) => (p.grad?.dispose(), p.dispose())), X.dispose(), Y.dispose()),
+        dispose: () => (opt.dispose(), model.parameters().forEach((p) => (p.grad?.dispose(), p.dispose())), X.dispose(), Y.dispose()),
       };
     },
     async mha(d) {

@@ -38,9 +38,14 @@ for (let epoch = 1; epoch <= EPOCHS; epoch++) {
   }
   bar.stop();
   model.eval();
-  const logits = wg.noGrad(() => model.forward(xTest));
-  const predicted = await logits.argmax(1).toArray();
-  logits.dispose();
+  const classes = wg.noGrad(() => {
+    const logits = model.forward(xTest);
+    const c = logits.argmax(1);
+    logits.dispose();
+    return c;
+  });
+  const predicted = await classes.toArray();
+  classes.dispose();
   model.train();
   const accuracy = predicted.filter((c, i) => c === test.y[i]).length / test.n;
   const seconds = (performance.now() - t0) / 1000;
