@@ -4,7 +4,7 @@
 // The 2,000 test digits play no part in that choice: they are evaluated once, at the end (>= 90%).
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as wg from '../../src/index.js';
-import { accuracy } from './train_helpers.js';
+import { accuracy, trainEpoch } from './train_helpers.js';
 
 const nn = wg.nn;
 
@@ -26,20 +26,7 @@ describe('MNIST', () => {
     const history: { epoch: number; loss: number; valAcc: number; seconds: number }[] = [];
     const t0 = performance.now();
     for (let epoch = 1; epoch <= 5; epoch++) {
-      let lossSum: wg.Tensor | null = null;
-      for (const [xb, yb] of loader) {
-        const loss = nn.functional.crossEntropy(model.forward(xb), yb);
-        loss.backward();
-        opt.step();
-        opt.zeroGrad();
-        // accumulate the epoch's loss on the GPU: no readback inside the loop
-        const next: wg.Tensor = wg.noGrad(() => (lossSum ? lossSum.add(loss) : loss.clone()));
-        lossSum?.dispose();
-        lossSum = next;
-        loss.dispose();
-      }
-      const meanLoss = (await lossSum!.item()) / loader.length;
-      lossSum!.dispose();
+      const meanLoss = await trainEpoch(model, opt, loader); // the loss summed on the GPU: no readback inside the loop
       const valAcc = await accuracy(model, val.x, val.y);
       history.push({ epoch, loss: meanLoss, valAcc, seconds: (performance.now() - t0) / 1000 });
       if (valAcc >= 0.92) break;
