@@ -88,6 +88,19 @@ const B2 = 0.999;
 const EPS = 1e-8;
 
 function webgradLib(wg, name) {
+  /** The state of a training-step row: `step` returns its loss tensor (timed runs free it, `loss` reads it). */
+  const lossSteps = (step, dispose) => ({
+    run: () => step().dispose(),
+    sync: () => wg.sync(),
+    loss: async () => {
+      const l = step();
+      const v = await l.item();
+      l.dispose();
+      return v;
+    },
+    memory: () => wg.memory().bytes,
+    dispose,
+  });
   return {
     name,
     async matmul(n, a, b) {
@@ -180,18 +193,7 @@ function webgradLib(wg, name) {
         opt.step();
         return loss;
       };
-      return {
-        run: () => step().dispose(),
-        sync: () => wg.sync(),
-        loss: async () => {
-          const l = step();
-          const v = await l.item();
-          l.dispose();
-          return v;
-        },
-        memory: () => wg.memory().bytes,
-        dispose: () => (opt.dispose(), model.parameters().forEach((p) => (p.grad?.dispose(), p.dispose())), X.dispose(), Y.dispose()),
-      };
+      return lossSteps(step, () => (opt.dispose(), model.parameters().forEach((p) => (p.grad?.dispose(), p.dispose())), X.dispose(), Y.dispose()));
     },
     async mha(d) {
       const m = new wg.nn.MultiheadAttention(d.E, d.H);
@@ -203,18 +205,7 @@ function webgradLib(wg, name) {
         loss.backward();
         return loss;
       };
-      return {
-        run: () => step().dispose(),
-        sync: () => wg.sync(),
-        loss: async () => {
-          const l = step();
-          const v = await l.item();
-          l.dispose();
-          return v;
-        },
-        memory: () => wg.memory().bytes,
-        dispose: () => (m.zeroGrad(), m.parameters().forEach((p) => p.dispose()), X.dispose()),
-      };
+      return lossSteps(step, () => (m.zeroGrad(), m.parameters().forEach((p) => p.dispose()), X.dispose()));
     },
   };
 }

@@ -57,6 +57,16 @@ const ROW = `
   let prow = row * u.Tk;
   let lq = u.lq[0]; let lk = u.lk[0]; let lv = u.lv[0]; let lo = u.lo[0];`;
 
+/** out[row i, :] = w[row, :] · m (m's rows j = 0..Tk-1 in layout l), for this thread's (b, h, i); the
+ * row of weights w (P or dS) is at prow. */
+const rowTimes = (w: string, m: string, l: string, out: string, lout: string): string => `let oi = at(${lout}, b, h, i);
+  for (var d = 0u; d < u.D; d++) {
+    var acc = 0.0;
+    let m0 = at(${l}, b, h, 0u) + d;
+    for (var j = 0u; j < u.Tk; j++) { acc += ${w}[prow + j] * ${m}[m0 + j * ${l}.w]; }
+    ${out}[oi + d] = acc;
+  }`;
+
 /** Forward: P (probabilities) and O, a thread per query row. */
 export function attentionForwardWgsl(): string {
   return kernel({
@@ -87,13 +97,7 @@ export function attentionForwardWgsl(): string {
   var inv = nan();
   if (se > 0.0) { inv = 1.0 / se; }
   for (var j = 0u; j < u.Tk; j++) { P[prow + j] = P[prow + j] * inv; }
-  let oi = at(lo, b, h, i);
-  for (var d = 0u; d < u.D; d++) {
-    var acc = 0.0;
-    let v0 = at(lv, b, h, 0u) + d;
-    for (var j = 0u; j < u.Tk; j++) { acc += P[prow + j] * V[v0 + j * lv.w]; }
-    O[oi + d] = acc;
-  }`,
+  ${rowTimes('P', 'V', 'lv', 'O', 'lo')}`,
   });
 }
 
@@ -115,13 +119,7 @@ export function attentionBackwardQWgsl(): string {
     di += dp * P[prow + j];
   }
   for (var j = 0u; j < u.Tk; j++) { dS[prow + j] = P[prow + j] * (dS[prow + j] - di) * u.scale; }
-  let qi = at(lq, b, h, i);
-  for (var d = 0u; d < u.D; d++) {
-    var acc = 0.0;
-    let k0 = at(lk, b, h, 0u) + d;
-    for (var j = 0u; j < u.Tk; j++) { acc += dS[prow + j] * K[k0 + j * lk.w]; }
-    dQ[qi + d] = acc;
-  }`,
+  ${rowTimes('dS', 'K', 'lk', 'dQ', 'lq')}`,
   });
 }
 
