@@ -220,6 +220,19 @@ function tfjsLib(tf, backend) {
       await b.device.queue.onSubmittedWorkDone();
     }
   };
+  /** The state of a training-step row: `step` returns its loss tensor (timed runs free it, `loss` reads it). */
+  const lossSteps = (step, dispose) => ({
+    run: () => step().dispose(),
+    sync,
+    loss: async () => {
+      const l = step();
+      const v = (await l.data())[0];
+      l.dispose();
+      return v;
+    },
+    memory: () => tf.memory().numBytes,
+    dispose,
+  });
   return {
     name: backend === 'webgpu' ? 'tfjs' : 'tfjsCpu',
     use,
@@ -308,18 +321,7 @@ function tfjsLib(tf, backend) {
         return tf.losses.softmaxCrossEntropy(Y, tf.add(tf.matMul(h, W2), b2));
       };
       const step = () => opt.minimize(loss, true, vars);
-      return {
-        run: () => step().dispose(),
-        sync,
-        loss: async () => {
-          const l = step();
-          const v = (await l.data())[0];
-          l.dispose();
-          return v;
-        },
-        memory: () => tf.memory().numBytes,
-        dispose: () => (opt.dispose(), vars.forEach((v) => v.dispose()), X.dispose(), Y.dispose()),
-      };
+      return lossSteps(step, () => (opt.dispose(), vars.forEach((v) => v.dispose()), X.dispose(), Y.dispose()));
     },
     async mha(d) {
       await use();
@@ -341,18 +343,7 @@ function tfjsLib(tf, backend) {
         grads.forEach((t) => t.dispose());
         return value;
       };
-      return {
-        run: () => step().dispose(),
-        sync,
-        loss: async () => {
-          const l = step();
-          const v = (await l.data())[0];
-          l.dispose();
-          return v;
-        },
-        memory: () => tf.memory().numBytes,
-        dispose: () => (vars.forEach((t) => t.dispose()), X.dispose()),
-      };
+      return lossSteps(step, () => (vars.forEach((t) => t.dispose()), X.dispose()));
     },
   };
 }
