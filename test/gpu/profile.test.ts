@@ -36,9 +36,11 @@ describe('wg.profile', () => {
     const dispatched = wg.stats().dispatches - before;
     const by = Object.fromEntries(rows.map((r) => [r.kernel, r]));
     const products = (form: string) => rows.filter((r) => r.kernel.endsWith(` ${form}`)).reduce((s, r) => s + r.dispatches, 0);
-    // forward: two products (x·W1ᵀ, h·W2ᵀ); backward: dW2 = gᵀ·h, dh = g·W2, dW1 = gᵀ·x — and no dx:
-    // the input batch does not require grad, so its gradient is never computed
-    expect(products('A·Bᵀ')).toBe(2);
+    // forward: two products with the bias added in their store (x·W1ᵀ + b1, h·W2ᵀ + b2: no separate add);
+    // backward: dW2 = gᵀ·h, dh = g·W2, dW1 = gᵀ·x — and no dx: the input batch does not require grad,
+    // so its gradient is never computed
+    expect(products('A·Bᵀ + bias')).toBe(2);
+    expect(by.add).toBeUndefined();
     expect(products('Aᵀ·B')).toBe(2);
     expect(products('A·B')).toBe(1);
     expect(by['Adam update'].dispatches).toBe(4); // one fused update per parameter
