@@ -1,5 +1,6 @@
 /** Moving test data between the CPU reference and webgrad tensors, and comparing the two. */
 import * as wg from '../../src/index.js';
+import { runtime } from '../../src/tensor/index.js';
 import { Ref } from './reference.js';
 import { expectClose, type CloseOptions } from './expect_close.js';
 
@@ -33,3 +34,13 @@ export async function withMatmulVariant<T>(v: 'tiled' | 'blocked' | 'naive', fn:
 }
 
 export const MATMUL_VARIANTS = ['tiled', 'blocked', 'naive'] as const;
+
+/** Compiler messages of type 'error' for a WGSL text, as 'line:col message' (the device's compiler, Tint). */
+export async function compileErrors(code: string): Promise<string[]> {
+  const device = runtime().device;
+  // an error scope captures the validation error, so it never reaches the runtime's error handler
+  device.pushErrorScope('validation');
+  const info = await device.createShaderModule({ code }).getCompilationInfo();
+  await device.popErrorScope();
+  return info.messages.filter((m) => m.type === 'error').map((m) => `${m.lineNum}:${m.linePos} ${m.message}`);
+}

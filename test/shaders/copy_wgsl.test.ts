@@ -2,7 +2,7 @@
 // the device's WGSL compiler, at every rank the ops use (0-d through 8-d).
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as wg from '../../src/index.js';
-import { runtime } from '../../src/tensor/index.js';
+import { compileErrors } from '../helpers/gpu.js';
 import { stridedCopyWgsl, cumsumWgsl, gatherWgsl, gatherBackwardWgsl, scatterAddWgsl } from '../../src/shaders/copy.js';
 import { trigWgsl } from '../../src/shaders/trig.js';
 
@@ -10,14 +10,6 @@ beforeAll(async () => {
   await wg.init();
 });
 
-async function compileErrors(code: string): Promise<string[]> {
-  const device = runtime().device;
-  device.pushErrorScope('validation');
-  const module = device.createShaderModule({ code });
-  const info = await module.getCompilationInfo();
-  await device.popErrorScope();
-  return info.messages.filter((m) => m.type === 'error').map((m) => `${m.lineNum}:${m.linePos} ${m.message}`);
-}
 
 describe('copy-family WGSL', () => {
   const variants: [string, string][] = [];

@@ -2,7 +2,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
 import * as wg from '../../src/index.js';
-import { runtime } from '../../src/tensor/index.js';
+import { compileErrors } from '../helpers/gpu.js';
 import {
   batchNormStatsWgsl, batchNormEvalStatsWgsl, batchNormApplyWgsl, batchNormSumsWgsl, batchNormGradWgsl,
 } from '../../src/shaders/norm.js';
@@ -11,13 +11,6 @@ beforeAll(async () => {
   await wg.init();
 });
 
-async function compileErrors(code: string): Promise<string[]> {
-  const device = runtime().device;
-  device.pushErrorScope('validation');
-  const info = await device.createShaderModule({ code }).getCompilationInfo();
-  await device.popErrorScope();
-  return info.messages.filter((m) => m.type === 'error').map((m) => `${m.lineNum}:${m.linePos} ${m.message}`);
-}
 const names = (code: string) => new WgslReflect(code).storage.map((s) => s.name);
 
 describe('batch-norm WGSL', () => {

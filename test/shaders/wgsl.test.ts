@@ -4,7 +4,8 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
 import * as wg from '../../src/index.js';
-import { runtime, workgroups } from '../../src/tensor/index.js';
+import { compileErrors } from '../helpers/gpu.js';
+import { workgroups } from '../../src/tensor/index.js';
 import { kernel, grid, vec8, at8 } from '../../src/shaders/kernel.js';
 import { elementwiseWgsl } from '../../src/shaders/elementwise.js';
 import { matmulWgsl, matmulTile, MATMUL_WG, MATMUL_BLOCKS, type MatmulVariant, type MatmulSpec } from '../../src/shaders/matmul.js';
@@ -15,16 +16,6 @@ beforeAll(async () => {
   await wg.init();
 });
 
-/** Compiler messages of type 'error' for a WGSL text, as 'line:col message'. */
-async function compileErrors(code: string): Promise<string[]> {
-  const device = runtime().device;
-  // an error scope captures the validation error, so it never reaches the runtime's error handler
-  device.pushErrorScope('validation');
-  const module = device.createShaderModule({ code });
-  const info = await module.getCompilationInfo();
-  await device.popErrorScope();
-  return info.messages.filter((m) => m.type === 'error').map((m) => `${m.lineNum}:${m.linePos} ${m.message}`);
-}
 
 describe('kernel()', () => {
   const text = kernel({
